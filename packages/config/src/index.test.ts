@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './index.ts';
+
+describe('loadConfig', () => {
+  it('fills in the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBe('postgresql://root@127.0.0.1:5432/flotilla');
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.PORT).toBe(3000);
+    expect(config.masterKey).toHaveLength(32);
+    expect(config.masterKeyIsDevelopmentDefault).toBe(true);
+  });
+
+  it('names every invalid variable', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', PORT: 'eighty' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('DATABASE_URL');
+      expect(problems).toContain('PORT');
+    }
+  });
+
+  it('requires a master key in production and accepts base64 or hex', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/FLOTILLA_MASTER_KEY: required/);
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', FLOTILLA_MASTER_KEY: hex }).masterKey).toEqual(
+      Buffer.from(hex, 'hex'),
+    );
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ FLOTILLA_MASTER_KEY: b64 }).masterKeyIsDevelopmentDefault).toBe(false);
+    expect(() => loadConfig({ FLOTILLA_MASTER_KEY: 'short' })).toThrow(/must be 32 bytes/);
+  });
+
+  it('reads booleans spelled the usual ways', () => {
+    expect(loadConfig({ FLOTILLA_OPEN_SIGNUP: 'true' }).FLOTILLA_OPEN_SIGNUP).toBe(true);
+    expect(loadConfig({ FLOTILLA_OPEN_SIGNUP: '0' }).FLOTILLA_OPEN_SIGNUP).toBe(false);
+  });
+});

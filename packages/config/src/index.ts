@@ -1,0 +1,94 @@
+// The one place that reads the environment. Everything else receives a Config.
+import { z } from 'zod';
+
+// A fixed key so a development install works out of the box; never for real secrets.
+const DEVELOPMENT_MASTER_KEY = Buffer.alloc(32, 'flotilla-development-key').toString('base64');
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' })
+  .default('postgresql://root@127.0.0.1:5432/flotilla');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // How long a query waits for a pooled connection before failing (a dead database answers 503).
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .default('redis://127.0.0.1:6379'),
+  // Prefix for every BullMQ key, so several installs (or test runs) can share one Redis.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+    .default('flotilla'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  FLOTILLA_MASTER_KEY: z.string().optional(),
+  FLOTILLA_OPEN_SIGNUP: booleanString.default(false),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type Config = Omit<Env, 'FLOTILLA_MASTER_KEY'> & {
+  /** 32-byte key that encrypts SSH keys, provider credentials and kubeconfigs at rest. */
+  masterKey: Buffer;
+  /** True when the built-in development key is in use. */
+  masterKeyIsDevelopmentDefault: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function decodeMasterKey(value: string): Buffer | undefined {
+  const candidates = [
+    /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : undefined,
+    Buffer.from(value, 'base64'),
+  ];
+  return candidates.find((key) => key?.length === 32);
+}
+
+/** Validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const { FLOTILLA_MASTER_KEY, ...rest } = parsed.data;
+  if (FLOTILLA_MASTER_KEY === undefined) {
+    if (rest.NODE_ENV === 'production') {
+      throw new ConfigError([
+        'FLOTILLA_MASTER_KEY: required in production (32 random bytes, base64 or hex; `openssl rand -base64 32`)',
+      ]);
+    }
+    return {
+      ...rest,
+      masterKey: Buffer.from(DEVELOPMENT_MASTER_KEY, 'base64'),
+      masterKeyIsDevelopmentDefault: true,
+    };
+  }
+  const masterKey = decodeMasterKey(FLOTILLA_MASTER_KEY);
+  if (!masterKey) {
+    throw new ConfigError([
+      'FLOTILLA_MASTER_KEY: must be 32 bytes, base64 or hex encoded (`openssl rand -base64 32`)',
+    ]);
+  }
+  return { ...rest, masterKey, masterKeyIsDevelopmentDefault: false };
+}
+
+export const developmentMasterKeyWarning =
+  'WARNING: FLOTILLA_MASTER_KEY is not set; secrets are encrypted with the public development key. ' +
+  'Set FLOTILLA_MASTER_KEY (`openssl rand -base64 32`) before storing real SSH keys or provider tokens.';
