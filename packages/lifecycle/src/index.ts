@@ -1,1 +1,4 @@
-export {};
+export * from './events.ts';
+export * from './log.ts';
+export * from './status.ts';
+export * from './transition.ts';
