@@ -1,1 +1,3 @@
-export {};
+export * from './jobs.ts';
+export * from './outbox.ts';
+export * from './queues.ts';
