@@ -1,7 +1,11 @@
-// The API process: HTTP server for the typed tRPC client, /api/* for plain HTTP, /health.
+// The API process: HTTP server for the typed tRPC client, /api/* for plain HTTP, /health, and
+// the outbox dispatcher that moves jobs written by requests to BullMQ.
 import { ConfigError, developmentMasterKeyWarning, loadConfig } from '@flotilla/config';
 import { createDb, createSql } from '@flotilla/db';
 import { createLogger } from '@flotilla/log';
+import { createOutboxDispatcher, createQueues } from '@flotilla/queue';
+import { createEventHub, createRouterServices } from '@flotilla/router';
+import { createSealer } from '@flotilla/secrets';
 import { Redis } from 'ioredis';
 import { createApiServer } from './server.ts';
 
@@ -28,7 +32,30 @@ const sql = createSql(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
 const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
 redis.on('error', (error) => log.debug({ err: error }, 'redis connection error'));
 
-const server = createApiServer({ config, log, db, sql, redis });
+const queues = createQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+const dispatcher = createOutboxDispatcher({
+  db,
+  queues,
+  onError: (error) => log.warn({ err: error }, 'outbox dispatch failed; retrying'),
+});
+dispatcher.start();
+const events = createEventHub(sql);
+await events.start();
+
+const services = createRouterServices({
+  db,
+  sql,
+  sealer: createSealer(config.masterKey),
+  log,
+  openSignup: config.FLOTILLA_OPEN_SIGNUP,
+  events,
+  // Jobs reach Redis right after the request's transaction commits; the sweep catches failures.
+  onOutboxWritten: () => {
+    dispatcher.dispatch().catch((error) => log.warn({ err: error }, 'outbox dispatch failed'));
+  },
+});
+
+const server = createApiServer({ config, log, db, sql, redis, services });
 server.listen(config.PORT, config.HOST, () => {
   log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 });
@@ -40,7 +67,14 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'api stopping');
   server.close();
   server.closeIdleConnections();
-  await Promise.allSettled([db.$disconnect(), sql.end({ timeout: 5 }), redis.quit()]);
+  await dispatcher.stop();
+  await events.stop();
+  await Promise.allSettled([
+    db.$disconnect(),
+    sql.end({ timeout: 5 }),
+    redis.quit(),
+    queues.close(),
+  ]);
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,9 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Config } from '@flotilla/config';
 import type { Db, Sql } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
+import { createRouterServices, type RouterServices } from '@flotilla/router';
+import { createSealer } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
 import { health } from './health.ts';
+import { sendError, sendJson } from './http.ts';
+import { routeFor, serveProcedure } from './procedures.ts';
+import { serveTrpc } from './trpc.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -11,33 +22,63 @@ export interface ApiDeps {
   db: Db;
   sql: Sql;
   redis: Redis;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-  });
-  res.end(payload);
+  /** The router's services; built from the rest when not given. */
+  services?: RouterServices;
+  /** Serves everything outside /api, /trpc and /health (the dashboard). */
+  web?: RequestListener;
 }
 
 export function createApiServer(deps: ApiDeps): Server {
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    try {
-      if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-        const report = await health(deps.sql, deps.redis);
-        return sendJson(res, report.status === 'healthy' ? 200 : 503, report);
+  const services =
+    deps.services ??
+    createRouterServices({
+      db: deps.db,
+      sql: deps.sql,
+      sealer: createSealer(deps.config.masterKey),
+      log: deps.log,
+      openSignup: deps.config.FLOTILLA_OPEN_SIGNUP,
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q + 1);
+
+    if (path.startsWith('/api/')) {
+      const name = path.slice(5);
+      const route = routeFor(name);
+      if (!route) {
+        return sendError(res, 404, { code: 'NOT_FOUND', message: `No procedure ${name}` });
       }
-      sendJson(res, 404, {
-        error: { code: 'NOT_FOUND', message: `No route for ${req.method} ${path}` },
-      });
-    } catch (error) {
-      deps.log.error({ err: error, path }, 'unhandled error');
-      if (!res.headersSent) {
-        sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' } });
-      } else res.destroy();
+      if (req.method !== route.method) {
+        return sendError(
+          res,
+          405,
+          {
+            code: 'METHOD_NOT_SUPPORTED',
+            message: `${name} is served with ${route.method}, not ${req.method}`,
+          },
+          { allow: route.method },
+        );
+      }
+      return serveProcedure(services, req, res, route, search);
     }
+    if (path.startsWith('/trpc/')) return serveTrpc(services, req, res, path.slice(6));
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const report = await health(deps.sql, deps.redis);
+      return sendJson(res, report.status === 'healthy' ? 200 : 503, report);
+    }
+    if (deps.web) return deps.web(req, res);
+    sendError(res, 404, { code: 'NOT_FOUND', message: `No route for ${req.method} ${path}` });
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      deps.log.error({ err: error, url: req.url }, 'unhandled error');
+      if (!res.headersSent) {
+        sendError(res, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' });
+      } else res.destroy();
+    });
   });
 }

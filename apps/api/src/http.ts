@@ -1,0 +1,106 @@
+// Small pieces of HTTP plumbing shared by the routes of the API server.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorBody, RequestInfo } from '@flotilla/router';
+
+export const maxBodyBytes = 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(body.message);
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  body: ErrorBody,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, status, { error: body }, headers);
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export function requestInfo(req: IncomingMessage): RequestInfo {
+  const given = req.headers['x-request-id'];
+  const key = req.headers['idempotency-key'];
+  return {
+    authorization: req.headers.authorization,
+    idempotencyKey: typeof key === 'string' ? key : undefined,
+    requestId: typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID(),
+    ip: req.socket.remoteAddress ?? 'unknown',
+  };
+}
+
+const tooLarge = () =>
+  new HttpError(413, {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `The request body exceeds ${maxBodyBytes} bytes`,
+  });
+
+/** The body as text, refusing more than `maxBodyBytes` (by its header or by counting). */
+export function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        done = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+    });
+  });
+}
+
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, {
+      code: 'PARSE_ERROR',
+      message: 'The request body is not valid JSON',
+    });
+  }
+}
+
+/** Plain query parameters become the input object (`?clusterId=…&limit=5`). */
+export function queryInput(search: string): Record<string, string> | undefined {
+  if (!search) return undefined;
+  const params = new URLSearchParams(search);
+  const input: Record<string, string> = {};
+  for (const [key, value] of params) input[key] = value;
+  return input;
+}

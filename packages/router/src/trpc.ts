@@ -1,0 +1,81 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Context } from './context.ts';
+import { describeError } from './errors.ts';
+import type { Principal } from './session.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** How a procedure is served over plain HTTP and described in the OpenAPI document. */
+export interface Meta {
+  http: { method: HttpMethod; status?: 200 | 201 | 204 };
+  summary: string;
+  /** Record queries too (reading a secret such as a kubeconfig). */
+  audit?: boolean;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const body = describeError(error);
+      return {
+        ...shape,
+        message: body.message,
+        data: { ...shape.data, issues: body.issues ?? null },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+function auditOutcome(code: string): 'failure' | 'denied' {
+  return code === 'UNAUTHORIZED' || code === 'FORBIDDEN' ? 'denied' : 'failure';
+}
+
+// Every mutation (and queries marked `audit`) leaves one entry, whatever its outcome. Placed
+// before input parsing, so rejected input is recorded too.
+const audited = t.middleware(async ({ ctx, type, path, meta, next }) => {
+  if (type !== 'mutation' && !meta?.audit) return next();
+  const result = await next();
+  const target = ctx.audit;
+  try {
+    await ctx.db.auditLog.create({
+      data: {
+        action: path,
+        outcome: result.ok ? 'success' : auditOutcome(result.error.code),
+        errorCode: result.ok ? null : result.error.code,
+        actorId: target.actorId ?? null,
+        tokenId: target.tokenId ?? null,
+        organizationId: target.organizationId ?? null,
+        clusterId: target.clusterId ?? null,
+        targetType: target.targetType ?? null,
+        targetId: target.targetId ?? null,
+        requestId: ctx.req.requestId,
+        ip: ctx.req.ip,
+      },
+    });
+  } catch (error) {
+    ctx.log.error({ err: error, action: path }, 'audit entry not written');
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(audited);
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const header = ctx.req.authorization;
+  if (!header) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Missing Authorization: Bearer <token>' });
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const principal = match?.[1] ? await ctx.sessions.resolve(match[1]) : null;
+  if (!principal) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid, expired or revoked token' });
+  }
+  ctx.audit.actorId = principal.userId;
+  ctx.audit.tokenId = principal.tokenId;
+  return next({ ctx: { principal: principal as Principal } });
+});
