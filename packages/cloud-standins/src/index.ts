@@ -1,1 +1,13 @@
-export {};
+export type { DigitalOceanStandin, DigitalOceanStandinOptions } from './digitalocean.ts';
+export {
+  digitalOceanReadOnlyToken,
+  digitalOceanTestToken,
+  startDigitalOceanStandin,
+} from './digitalocean.ts';
+export { type FaultKind, type FaultPlan, Faults, faultKinds } from './faults.ts';
+export {
+  createMemoryBackend,
+  type LaunchRequest,
+  type MachineBackend,
+  type StandinMachine,
+} from './machines.ts';
