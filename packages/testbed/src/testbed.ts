@@ -1,0 +1,284 @@
+// A set of test servers on one bridge, created and destroyed as a unit. State is written to disk
+// as each piece appears, so `pnpm testbed down` can always undo a half-finished creation.
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { CommandOptions, CommandResult } from './command.ts';
+import { run, runOk, TestbedError } from './command.ts';
+import { execInHost, replaceHostKey, setLink, startHost, teardownHost } from './host.ts';
+import { importImage } from './image.ts';
+import { isAlive, processRef } from './processes.ts';
+import {
+  claimSubnet,
+  type HostState,
+  listStates,
+  listSubnetClaims,
+  listTestbedDirs,
+  newTestbedId,
+  readState,
+  releaseSubnet,
+  settleWrites,
+  subnetClaimPath,
+  type TestbedState,
+  testbedDir,
+  writeState,
+} from './state.ts';
+
+export interface TestbedHost {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+}
+
+export interface Testbed {
+  readonly id: string;
+  readonly hosts: TestbedHost[];
+  /** Runs a shell command on the host directly (not over SSH). */
+  exec(name: string, command: string, options?: CommandOptions): Promise<CommandResult>;
+  /** Cuts the host off the network; its sshd and dockerd keep running, unreachable. */
+  stop(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  /** New SSH host keys and a restarted sshd. */
+  replaceHostKey(name: string): Promise<void>;
+  /** Authorizes one more public key for root on every host (and on hosts added later). */
+  authorizeKey(publicKey: string): Promise<void>;
+  addHost(): Promise<TestbedHost>;
+  /** Loads the tiny `flotilla/sleeper:1` workload image into the host's Docker. */
+  importImage(name: string): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+export interface CreateTestbedOptions {
+  hosts: number;
+  authorizedKeys?: string[];
+  /** False for testbeds that outlive their creator (the CLI); default true. */
+  ownedByProcess?: boolean;
+}
+
+function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new TestbedError(
+      'the testbed needs root: it creates network namespaces, bridges and mounts (run as root)',
+    );
+  }
+}
+
+function publicHost(host: HostState): TestbedHost {
+  return { name: host.name, host: host.host, port: 22, user: 'root' };
+}
+
+async function authorizedKeysOf(state: TestbedState): Promise<string[]> {
+  const text = await readFile(`${testbedDir(state.id)}/authorized_keys`, 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => line.trim());
+}
+
+async function saveAuthorizedKeys(state: TestbedState, keys: string[]): Promise<void> {
+  await writeFile(`${testbedDir(state.id)}/authorized_keys`, keys.map((k) => `${k}\n`).join(''));
+}
+
+function forwardRule(bridge: string): string[] {
+  return ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
+}
+
+async function setUpNetwork(state: TestbedState): Promise<void> {
+  await runOk('ip', ['link', 'add', state.bridge, 'type', 'bridge']);
+  await runOk('ip', ['addr', 'add', `${state.gateway}/24`, 'dev', state.bridge]);
+  await runOk('ip', ['link', 'set', state.bridge, 'up']);
+  // With br_netfilter loaded, bridged frames traverse FORWARD, whose policy is DROP once any
+  // host-level dockerd has run.
+  const rule = forwardRule(state.bridge);
+  state.iptablesRules.push(rule);
+  await writeState(state);
+  await runOk('iptables', ['-w', '-I', ...rule]);
+}
+
+async function tearDownNetwork(state: TestbedState): Promise<void> {
+  for (const rule of state.iptablesRules) {
+    // Repeated, in case the rule was added twice; stops at the first "does not exist".
+    for (let i = 0; i < 5; i++) {
+      if ((await run('iptables', ['-w', '-D', ...rule])).code !== 0) break;
+    }
+  }
+  await run('ip', ['link', 'del', state.bridge]);
+}
+
+/** Adds or replaces a host in the state and writes it to disk. */
+async function recordHost(state: TestbedState, host: HostState): Promise<void> {
+  const at = state.hosts.findIndex((h) => h.name === host.name);
+  if (at === -1) state.hosts.push(host);
+  else state.hosts[at] = host;
+  await writeState(state);
+}
+
+function open(state: TestbedState): Testbed {
+  const hostByName = (name: string): HostState => {
+    const host = state.hosts.find((h) => h.name === name);
+    if (!host) {
+      throw new TestbedError(
+        `no host ${name} in testbed ${state.id} (hosts: ${state.hosts.map((h) => h.name).join(', ')})`,
+      );
+    }
+    return host;
+  };
+  const record = (host: HostState) => recordHost(state, host);
+  const testbed: Testbed = {
+    id: state.id,
+    get hosts() {
+      return state.hosts.map(publicHost);
+    },
+    exec: (name, command, options) => execInHost(hostByName(name), command, options),
+    stop: (name) => setLink(hostByName(name), false),
+    start: (name) => setLink(hostByName(name), true),
+    async replaceHostKey(name) {
+      const host = hostByName(name);
+      await replaceHostKey(host);
+      await record(host);
+    },
+    async authorizeKey(publicKey) {
+      const key = publicKey.trim();
+      if (!/^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+( .*)?$/.test(key)) {
+        throw new TestbedError('authorizeKey: not an OpenSSH public key');
+      }
+      await saveAuthorizedKeys(state, [...(await authorizedKeysOf(state)), key]);
+      await Promise.all(
+        state.hosts.map(async (host) => {
+          const result = await execInHost(host, 'cat >> /root/.ssh/authorized_keys', {
+            input: `${key}\n`,
+          });
+          if (result.code !== 0)
+            throw new TestbedError(`authorizeKey on ${host.name}: ${result.stderr}`);
+        }),
+      );
+    },
+    async addHost() {
+      const index = Math.max(0, ...state.hosts.map((h) => h.index)) + 1;
+      const host = await startHost(state, index, await authorizedKeysOf(state), record);
+      await record(host);
+      return publicHost(host);
+    },
+    importImage: (name) => importImage(hostByName(name)),
+    destroy: () => destroyState(state),
+  };
+  return testbed;
+}
+
+/** Starts `hosts` servers in parallel on a fresh bridge and /24. */
+export async function createTestbed(options: CreateTestbedOptions): Promise<Testbed> {
+  requireRoot();
+  if (!Number.isInteger(options.hosts) || options.hosts < 0 || options.hosts > 200) {
+    throw new TestbedError('hosts must be an integer between 0 and 200');
+  }
+  const id = newTestbedId();
+  const subnet = await claimSubnet(id);
+  const state: TestbedState = {
+    id,
+    subnet,
+    bridge: `ftb-${id}`,
+    gateway: `10.201.${subnet}.1`,
+    owner: options.ownedByProcess === false ? null : await processRef(process.pid),
+    createdAt: new Date().toISOString(),
+    iptablesRules: [],
+    hosts: [],
+  };
+  await writeState(state);
+  const testbed = open(state);
+  try {
+    await saveAuthorizedKeys(
+      state,
+      (options.authorizedKeys ?? []).map((k) => k.trim()),
+    );
+    await setUpNetwork(state);
+    const keys = await authorizedKeysOf(state);
+    const record = (host: HostState) => recordHost(state, host);
+    const results = await Promise.allSettled(
+      Array.from({ length: options.hosts }, (_, i) => startHost(state, i + 1, keys, record)),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    state.hosts.sort((a, b) => a.index - b.index);
+    await writeState(state);
+    return testbed;
+  } catch (error) {
+    await destroyState(state).catch(() => {});
+    throw error;
+  }
+}
+
+/** Re-opens a running testbed created by another process. */
+export async function attachTestbed(id: string): Promise<Testbed> {
+  requireRoot();
+  const state = await readState(id);
+  if (!state) throw new TestbedError(`no testbed ${id}`);
+  return open(state);
+}
+
+async function destroyState(state: TestbedState): Promise<void> {
+  const results = await Promise.allSettled(state.hosts.map(teardownHost));
+  await tearDownNetwork(state);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await releaseSubnet(state.subnet, state.id);
+  await settleWrites(state.id);
+  await rm(testbedDir(state.id), { recursive: true, force: true });
+}
+
+export interface TestbedSummary {
+  id: string;
+  stale: boolean;
+  persistent: boolean;
+  createdAt: string;
+  hosts: TestbedHost[];
+}
+
+export async function listTestbeds(): Promise<TestbedSummary[]> {
+  const states = await listStates();
+  return Promise.all(
+    states.map(async (state) => ({
+      id: state.id,
+      stale: state.owner !== null && !(await isAlive(state.owner)),
+      persistent: state.owner === null,
+      createdAt: state.createdAt,
+      hosts: state.hosts.map(publicHost),
+    })),
+  );
+}
+
+/**
+ * Removes testbeds: all of them, or only those whose creating process is gone. Also clears
+ * subnet claims and directories that no testbed state accounts for.
+ */
+export async function downTestbeds(options: { staleOnly: boolean }): Promise<string[]> {
+  requireRoot();
+  const removed: string[] = [];
+  for (const summary of await listTestbeds()) {
+    if (options.staleOnly && !summary.stale) continue;
+    const state = await readState(summary.id);
+    if (!state) continue;
+    await destroyState(state);
+    removed.push(state.id);
+  }
+  // A testbed being created right now has a claim and a directory a moment before its state:
+  // only leftovers older than a minute are orphans.
+  const live = new Set((await listStates()).map((s) => s.id));
+  const old = async (path: string) =>
+    Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? Date.now()) > 60_000;
+  for (const id of await listTestbedDirs()) {
+    const dir = testbedDir(id);
+    if (!live.has(id) && (await old(dir)) && (await readdir(dir).catch(() => [])).length === 0) {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  for (const claim of await listSubnetClaims()) {
+    if (!live.has(claim.id) && (await old(subnetClaimPath(claim.subnet)))) {
+      await releaseSubnet(claim.subnet, claim.id);
+    }
+  }
+  return removed;
+}
+
+export async function findHost(name: string): Promise<{ testbed: Testbed; host: TestbedHost }> {
+  for (const state of await listStates()) {
+    const host = state.hosts.find((h) => h.name === name);
+    if (host) return { testbed: open(state), host: publicHost(host) };
+  }
+  throw new TestbedError(`no testbed host named ${name} (see \`pnpm testbed list\`)`);
+}

@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/command.ts';
+import {
+  attachTestbed,
+  createTestbed,
+  downTestbeds,
+  generateKeyPair,
+  type KeyPair,
+  listTestbeds,
+  sleeperImage,
+  type Testbed,
+} from '../src/index.ts';
+
+function reachable(host: string, port = 22, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+async function hostKey(host: string): Promise<string> {
+  const result = await run('ssh-keyscan', ['-T', '3', '-t', 'ed25519', host]);
+  return result.stdout.trim().split(/\s+/).slice(1).join(' ');
+}
+
+let keyDir: string;
+let keys: KeyPair;
+
+async function sshRun(host: string, command: string) {
+  return run('ssh', [
+    '-i',
+    join(keyDir, 'id'),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=3',
+    '-o',
+    'BatchMode=yes',
+    `root@${host}`,
+    command,
+  ]);
+}
+
+/** What must be gone after a testbed is removed: links, namespaces, processes, state. */
+async function traces(id: string) {
+  const links = await run('ip', ['-o', 'link', 'show']);
+  const netns = await run('ip', ['netns', 'list']);
+  const processes = await run('ps', ['-eo', 'args']);
+  return {
+    links: links.stdout.split('\n').filter((l) => l.includes(id)),
+    namespaces: netns.stdout.split('\n').filter((l) => l.includes(id)),
+    processes: processes.stdout.split('\n').filter((l) => l.includes(id)),
+    listed: (await listTestbeds()).some((t) => t.id === id),
+  };
+}
+
+const nothingLeft = { links: [], namespaces: [], processes: [], listed: false };
+
+describe('testbed', () => {
+  let testbed: Testbed;
+  let startupMs: number;
+
+  beforeAll(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'testbed-test-'));
+    keys = await generateKeyPair();
+    await writeFile(join(keyDir, 'id'), keys.privateKey, { mode: 0o600 });
+    const started = Date.now();
+    testbed = await createTestbed({ hosts: 2, authorizedKeys: [keys.publicKey] });
+    startupMs = Date.now() - started;
+  });
+
+  afterAll(async () => {
+    await testbed?.destroy();
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it('starts servers with their own address, hostname, sshd and Docker engine', async () => {
+    expect(testbed.hosts).toHaveLength(2);
+    const [a, b] = testbed.hosts;
+    expect(a!.host).not.toBe(b!.host);
+    expect(a!).toMatchObject({ port: 22, user: 'root' });
+    for (const host of testbed.hosts) {
+      const login = await sshRun(host.host, 'hostname; docker info --format "{{.Name}}"');
+      expect(login).toMatchObject({ code: 0, stdout: `${host.name}\n${host.name}\n` });
+    }
+    console.info(`testbed: 2 hosts up in ${startupMs} ms`);
+  });
+
+  it('keeps each server’s files to itself', async () => {
+    const [a, b] = testbed.hosts;
+    await testbed.exec(a!.name, 'echo mine > /etc/flotilla-marker && mkdir -p /var/lib/rancher');
+    expect((await testbed.exec(a!.name, 'cat /etc/flotilla-marker')).stdout).toBe('mine\n');
+    expect((await testbed.exec(b!.name, 'cat /etc/flotilla-marker')).code).not.toBe(0);
+    await expect(readFile('/etc/flotilla-marker')).rejects.toThrow();
+    const keysA = await hostKey(a!.host);
+    const keysB = await hostKey(b!.host);
+    expect(keysA).toMatch(/^ssh-ed25519 /);
+    expect(keysA).not.toBe(keysB);
+  });
+
+  it('refuses keys that were not authorized, accepts one authorized later', async () => {
+    const other = await generateKeyPair();
+    const otherPath = join(keyDir, 'other');
+    await writeFile(otherPath, other.privateKey, { mode: 0o600 });
+    const host = testbed.hosts[0]!.host;
+    const args = [
+      '-i',
+      otherPath,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+    ];
+    const login = () => run('ssh', [...args, '-o', 'BatchMode=yes', `root@${host}`, 'true']);
+    expect((await login()).code).toBe(255);
+    await testbed.authorizeKey(other.publicKey);
+    expect((await login()).code).toBe(0);
+  });
+
+  it('takes a server off the network and back', async () => {
+    const host = testbed.hosts[1]!;
+    await testbed.stop(host.name);
+    expect(await reachable(host.host)).toBe(false);
+    // Still running inside: only the network is cut.
+    expect((await testbed.exec(host.name, 'docker info --format ok')).stdout).toBe('ok\n');
+    await testbed.start(host.name);
+    expect(await reachable(host.host, 22, 3_000)).toBe(true);
+  });
+
+  it('replaces a server’s host key', async () => {
+    const host = testbed.hosts[0]!;
+    const before = await hostKey(host.host);
+    await testbed.replaceHostKey(host.name);
+    const after = await hostKey(host.host);
+    expect(after).toMatch(/^ssh-ed25519 /);
+    expect(after).not.toBe(before);
+    expect((await sshRun(host.host, 'echo still-in')).stdout).toBe('still-in\n');
+  });
+
+  it('adds a server to a running testbed, reachable from the others', async () => {
+    const added = await testbed.addHost();
+    expect(testbed.hosts.map((h) => h.name)).toContain(added.name);
+    expect((await sshRun(added.host, 'hostname')).stdout).toBe(`${added.name}\n`);
+    const ping = await testbed.exec(testbed.hosts[0]!.name, `ssh-keyscan -T 3 ${added.host}`);
+    expect(ping.stdout).toContain('ssh-ed25519');
+  });
+
+  it('runs the sleeper image, which stops at once on SIGTERM', async () => {
+    const name = testbed.hosts[0]!.name;
+    expect(await testbed.importImage(name)).toBe(sleeperImage);
+    const started = await testbed.exec(name, `docker run -d --name nap ${sleeperImage}`);
+    expect(started.code).toBe(0);
+    const state = await testbed.exec(name, 'docker inspect -f "{{.State.Running}}" nap');
+    expect(state.stdout).toBe('true\n');
+    const t0 = Date.now();
+    expect((await testbed.exec(name, 'docker stop -t 10 nap')).code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const exit = await testbed.exec(name, 'docker inspect -f "{{.State.ExitCode}}" nap');
+    expect(exit.stdout).toBe('0\n');
+  });
+
+  it('is reopened from another handle by id', async () => {
+    const again = await attachTestbed(testbed.id);
+    expect(again.hosts).toEqual(testbed.hosts);
+    expect((await again.exec(testbed.hosts[0]!.name, 'hostname')).stdout).toBe(
+      `${testbed.hosts[0]!.name}\n`,
+    );
+  });
+});
+
+describe('teardown', () => {
+  it('destroy removes links, namespaces, processes and containers', async () => {
+    const testbed = await createTestbed({ hosts: 1 });
+    const name = testbed.hosts[0]!.name;
+    await testbed.importImage(name);
+    await testbed.exec(name, `docker run -d ${sleeperImage}`);
+    expect((await traces(testbed.id)).links.length).toBeGreaterThan(0);
+    await testbed.destroy();
+    expect(await traces(testbed.id)).toEqual(nothingLeft);
+    const sleepers = await run('pgrep', ['-f', '^/sleeper$']);
+    expect(sleepers.stdout).toBe('');
+  });
+
+  it('down --stale removes a testbed whose creating process died, and keeps live ones', async () => {
+    const live = await createTestbed({ hosts: 0 });
+    const script = `
+      import { createTestbed } from ${JSON.stringify(join(import.meta.dirname, '../src/index.ts'))};
+      const t = await createTestbed({ hosts: 1 });
+      process.stdout.write(t.id + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const id = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect((await listTestbeds()).find((t) => t.id === id)?.stale).toBe(true);
+    const removed = await downTestbeds({ staleOnly: true });
+    expect(removed).toContain(id);
+    expect(removed).not.toContain(live.id);
+    expect(await traces(id)).toEqual(nothingLeft);
+    expect((await listTestbeds()).some((t) => t.id === live.id)).toBe(true);
+    await live.destroy();
+  });
+});
