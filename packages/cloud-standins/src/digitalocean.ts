@@ -1,7 +1,7 @@
 // DigitalOcean API v2, the subset Flotilla uses: account, account/keys, droplets by tag.
 // Shapes, status codes and headers follow https://docs.digitalocean.com/reference/api/.
-import { createHash } from 'node:crypto';
 import { Faults } from './faults.ts';
+import { fingerprintOf } from './fingerprint.ts';
 import {
   bearerToken,
   hang,
@@ -51,16 +51,6 @@ const error = (status: number, id: string, message: string): StandinResponse => 
 });
 const notFound = () =>
   error(404, 'not_found', 'The resource you were accessing could not be found.');
-
-export function fingerprintOf(publicKey: string): string | undefined {
-  const body = publicKey.trim().split(/\s+/)[1];
-  if (!body || !/^[A-Za-z0-9+/]+=*$/.test(body)) return undefined;
-  return createHash('md5')
-    .update(Buffer.from(body, 'base64'))
-    .digest('hex')
-    .match(/../g)!
-    .join(':');
-}
 
 export async function startDigitalOceanStandin(options: DigitalOceanStandinOptions = {}) {
   const faults = new Faults();

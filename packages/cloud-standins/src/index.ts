@@ -5,6 +5,8 @@ export {
   startDigitalOceanStandin,
 } from './digitalocean.ts';
 export { type FaultKind, type FaultPlan, Faults, faultKinds } from './faults.ts';
+export type { HetznerStandin, HetznerStandinOptions } from './hetzner.ts';
+export { hetznerReadOnlyToken, hetznerTestToken, startHetznerStandin } from './hetzner.ts';
 export {
   createMemoryBackend,
   type LaunchRequest,

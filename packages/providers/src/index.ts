@@ -2,12 +2,14 @@ import type { CloudProvider } from './catalog.ts';
 import type { CloudClient, CloudClientOptions } from './client.ts';
 import type { AwsCredentials, DigitalOceanCredentials, HetznerCredentials } from './credentials.ts';
 import { createDigitalOceanClient } from './digitalocean.ts';
+import { createHetznerClient } from './hetzner.ts';
 
 export * from './catalog.ts';
 export * from './client.ts';
 export * from './credentials.ts';
 export { createDigitalOceanClient } from './digitalocean.ts';
 export { ProviderError } from './errors.ts';
+export { createHetznerClient } from './hetzner.ts';
 export { serverName } from './naming.ts';
 
 export interface CredentialsByProvider {
@@ -25,6 +27,8 @@ export function createCloudClient<P extends CloudProvider>(
   switch (provider) {
     case 'digitalocean':
       return createDigitalOceanClient(credentials as DigitalOceanCredentials, options);
+    case 'hetzner':
+      return createHetznerClient(credentials as HetznerCredentials, options);
     default:
       throw new Error(`no client for provider ${provider}`);
   }
