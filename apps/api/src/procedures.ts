@@ -33,6 +33,49 @@ function procedureOf(caller: unknown, path: string): Callable {
   return target as unknown as Callable;
 }
 
+const heartbeatMs = 15_000;
+
+/** A subscription as server-sent events: `event: <kind>` and the event as JSON per message. */
+async function serveEvents(
+  ctx: ReturnType<typeof createContext>,
+  res: ServerResponse,
+  route: Route,
+  input: unknown,
+  headers: Record<string, string>,
+  services: RouterServices,
+): Promise<void> {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  let stream: AsyncIterable<{ kind?: string }>;
+  try {
+    const caller = createCaller(ctx, { signal: controller.signal });
+    stream = (await procedureOf(caller, route.path)(input)) as AsyncIterable<{ kind?: string }>;
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    return sendError(res, httpStatusOf(error), describeError(error), headers);
+  }
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // Proxies (nginx) would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+  });
+  res.write(': connected\n\n');
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+  try {
+    for await (const event of stream) {
+      res.write(`event: ${event.kind ?? 'message'}\ndata: ${JSON.stringify(event)}\n\n`);
+    }
+  } catch (error) {
+    services.log.warn({ err: error, path: route.path }, 'event stream ended with an error');
+  } finally {
+    clearInterval(heartbeat);
+    res.end();
+  }
+}
+
 export function routeFor(name: string): Route | undefined {
   return routes.get(name);
 }
@@ -65,6 +108,7 @@ export async function serveProcedure(
   }
 
   const ctx = createContext(services, info);
+  if (route.type === 'subscription') return serveEvents(ctx, res, route, input, headers, services);
   try {
     const data = await procedureOf(createCaller(ctx), route.path)(input);
     Object.assign(headers, ctx.resHeaders);

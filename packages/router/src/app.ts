@@ -1,5 +1,8 @@
+import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
+import { clusterRouter } from './routers/cluster.ts';
 import { organizationRouter } from './routers/organization.ts';
+import { sshKeyRouter } from './routers/sshKey.ts';
 import { tokenRouter } from './routers/token.ts';
 import { router } from './trpc.ts';
 
@@ -7,6 +10,9 @@ export const appRouter = router({
   auth: authRouter,
   token: tokenRouter,
   organization: organizationRouter,
+  sshKey: sshKeyRouter,
+  audit: auditRouter,
+  cluster: clusterRouter,
 });
 
 export type AppRouter = typeof appRouter;

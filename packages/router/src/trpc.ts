@@ -1,3 +1,4 @@
+import { IllegalTransitionError } from '@flotilla/lifecycle';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Context } from './context.ts';
 import { describeError } from './errors.ts';
@@ -63,7 +64,16 @@ const audited = t.middleware(async ({ ctx, type, path, meta, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(audited);
+// A status change the state machine refuses is the caller's conflict with the current state.
+const stateConflicts = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof IllegalTransitionError) {
+    throw new TRPCError({ code: 'CONFLICT', message: result.error.cause.message });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(audited).use(stateConflicts);
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const header = ctx.req.authorization;

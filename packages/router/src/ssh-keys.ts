@@ -1,0 +1,44 @@
+// Reading and making SSH key pairs (ssh2's own parser: OpenSSH, PEM RSA/ECDSA/Ed25519).
+import { createHash } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { fieldError } from './errors.ts';
+
+export interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+  fingerprint: string;
+}
+
+/** `SHA256:…` exactly as `ssh-keygen -l` prints it. */
+export function fingerprintOf(publicSsh: Buffer): string {
+  return `SHA256:${createHash('sha256').update(publicSsh).digest('base64').replace(/=+$/, '')}`;
+}
+
+export function readPrivateKey(privateKey: string): KeyPair {
+  const parsed = ssh2.utils.parseKey(privateKey);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key instanceof Error) {
+    const reason = key instanceof Error ? key.message : 'unreadable';
+    // A passphrase would have to be stored next to the key; we ask for an unprotected key instead.
+    const hint = /encrypt|passphrase/i.test(reason) ? ' (remove its passphrase first)' : '';
+    throw fieldError('privateKey', `not a usable private key: ${reason}${hint}`);
+  }
+  if (!key.isPrivateKey())
+    throw fieldError('privateKey', 'this is a public key, not a private key');
+  const publicSsh = key.getPublicSSH();
+  return {
+    privateKey,
+    publicKey: `${key.type} ${publicSsh.toString('base64')}`,
+    fingerprint: fingerprintOf(publicSsh),
+  };
+}
+
+export function generateKeyPair(comment: string): KeyPair {
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  return readPrivateKey(pair.private);
+}
+
+/** The sealing context of an SSH key: the envelope only opens for this key's row. */
+export const sshKeyContext = (sshKeyId: string) => `ssh-key:${sshKeyId}`;
+/** The sealing context of a cluster's kubeconfig (written by the worker). */
+export const kubeconfigContext = (clusterId: string) => `cluster-kubeconfig:${clusterId}`;
