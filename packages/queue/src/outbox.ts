@@ -80,15 +80,13 @@ export function createOutboxDispatcher({
           const byQueue = new Map<string, OutboxRow[]>();
           for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
           for (const [queue, group] of byQueue) {
-            const added = queues
-              .get(queue as QueueName)
-              .addBulk(
-                group.map((row) => ({
-                  name: row.name,
-                  data: row.payload,
-                  opts: { jobId: row.jobId },
-                })),
-              );
+            const added = queues.get(queue as QueueName).addBulk(
+              group.map((row) => ({
+                name: row.name,
+                data: row.payload,
+                opts: { jobId: row.jobId },
+              })),
+            );
             await withTimeout(added, enqueueTimeoutMs);
           }
           await tx.outboxJob.updateMany({
