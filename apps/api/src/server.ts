@@ -9,12 +9,15 @@ import type { Config } from '@flotilla/config';
 import type { Db, Sql } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
 import { createRouterServices, type RouterServices } from '@flotilla/router';
+import { buildOpenApiDocument } from '@flotilla/router/openapi';
 import { createSealer } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
+import { renderDocs } from './docs.ts';
 import { health } from './health.ts';
 import { sendError, sendJson } from './http.ts';
 import { routeFor, serveProcedure } from './procedures.ts';
 import { serveTrpc } from './trpc.ts';
+import { version } from './version.ts';
 
 export interface ApiDeps {
   config: Config;
@@ -39,12 +42,30 @@ export function createApiServer(deps: ApiDeps): Server {
       openSignup: deps.config.FLOTILLA_OPEN_SIGNUP,
     });
 
+  const openapi = buildOpenApiDocument({
+    version,
+    ...(deps.config.PUBLIC_URL ? { serverUrl: deps.config.PUBLIC_URL } : {}),
+  });
+  const openapiJson = JSON.stringify(openapi);
+  const docsHtml = renderDocs(openapi);
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q + 1);
 
+    if (path === '/api/openapi.json' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      return void res.end(openapiJson);
+    }
+    if (path === '/api/docs' && req.method === 'GET') {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      });
+      return void res.end(docsHtml);
+    }
     if (path.startsWith('/api/')) {
       const name = path.slice(5);
       const route = routeFor(name);

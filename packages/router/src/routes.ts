@@ -11,6 +11,8 @@ export interface Route {
   method: HttpMethod;
   status: 200 | 201 | 204;
   summary: string;
+  /** Needs `Authorization: Bearer`. */
+  auth: boolean;
   input: z.ZodType | undefined;
   output: z.ZodType | undefined;
 }
@@ -29,6 +31,7 @@ function describe(path: string, procedure: AnyProcedure): Route {
     method: def.meta.http.method,
     status: def.meta.http.status ?? 200,
     summary: def.meta.summary,
+    auth: !def.meta.public,
     input: def.inputs[0] as z.ZodType | undefined,
     output: def.output as z.ZodType | undefined,
   };

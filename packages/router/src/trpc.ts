@@ -12,6 +12,8 @@ export interface Meta {
   summary: string;
   /** Record queries too (reading a secret such as a kubeconfig). */
   audit?: boolean;
+  /** Served without a bearer token (sign-up, login). */
+  public?: boolean;
 }
 
 const t = initTRPC

@@ -38,6 +38,7 @@ export const authRouter = router({
     .meta({
       http: { method: 'POST', status: 201 },
       summary: 'Create an account and its organization',
+      public: true,
     })
     .input(registerInput)
     .output(sessionOutput)
@@ -98,7 +99,11 @@ export const authRouter = router({
     }),
 
   login: publicProcedure
-    .meta({ http: { method: 'POST' }, summary: 'Exchange email and password for a session token' })
+    .meta({
+      http: { method: 'POST' },
+      summary: 'Exchange email and password for a session token',
+      public: true,
+    })
     .input(loginInput)
     .output(sessionOutput)
     .mutation(async ({ ctx, input }) => {
@@ -128,6 +133,7 @@ export const authRouter = router({
     .meta({
       http: { method: 'POST' },
       summary: 'Join an organization with an invitation token (creates the account if needed)',
+      public: true,
     })
     .input(acceptInviteInput)
     .output(sessionOutput)
