@@ -1,3 +1,6 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'testbed' } });
+// Real servers: starting them and forming clusters takes seconds, more on a busy machine.
+export default defineProject({
+  test: { name: 'testbed', testTimeout: 120_000, hookTimeout: 120_000 },
+});

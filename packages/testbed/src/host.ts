@@ -86,10 +86,12 @@ async function spawnDaemon(
   host: HostState,
   logName: string,
   command: string[],
+  env: Record<string, string> = {},
 ): Promise<ProcessRef> {
   const log = await open(join(host.dir, logName), 'a');
   try {
     const child = spawn('nsenter', nsenterArgs(host, command), {
+      env: { ...process.env, ...env },
       detached: true,
       stdio: ['ignore', log.fd, log.fd],
     });
@@ -170,13 +172,22 @@ async function waitForSshd(host: HostState, timeoutMs: number): Promise<void> {
 }
 
 async function startDockerd(host: HostState): Promise<ProcessRef> {
-  return spawnDaemon(host, 'dockerd.log', [
-    'dockerd',
-    '--iptables=false',
-    '--ip-masq=false',
-    '--bridge=none',
-    `--cgroup-parent=/${cgroupParent(host)}`,
-  ]);
+  return spawnDaemon(
+    host,
+    'dockerd.log',
+    [
+      'dockerd',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--bridge=none',
+      `--cgroup-parent=/${cgroupParent(host)}`,
+    ],
+    {
+      // Test servers have no registry access: Swarm would otherwise try to pull every task's
+      // image first and sit in "Preparing" until the pull times out.
+      DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1',
+    },
+  );
 }
 
 async function waitForDockerd(host: HostState, timeoutMs: number): Promise<void> {

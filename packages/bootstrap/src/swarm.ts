@@ -1,0 +1,289 @@
+// Docker Swarm steps. Each looks at the server's current state first, so running a step twice
+// (a retried or resumed job) changes nothing the second time.
+import { secret, sh } from '@flotilla/ssh';
+import {
+  BootstrapError,
+  checkAddress,
+  type Remote,
+  runStep,
+  type StepResult,
+  waitUntil,
+} from './remote.ts';
+
+export interface SwarmInfo {
+  /** inactive | pending | active | error | locked */
+  state: string;
+  nodeId: string;
+  isManager: boolean;
+  clusterId: string | null;
+  /** "addr:port" of the managers this node knows. */
+  managers: string[];
+}
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  /** ready | down | unknown | disconnected */
+  status: string;
+  /** active | pause | drain */
+  availability: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  /** Manager reachability (reachable | unreachable), null for workers. */
+  reachability: string | null;
+  address: string;
+  labels: Record<string, string>;
+}
+
+export interface JoinTokens {
+  worker: string;
+  manager: string;
+}
+
+const nodeIdPattern = /^[a-z0-9]{25}$/;
+const labelKey = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function checkNodeId(id: string): string {
+  if (!nodeIdPattern.test(id))
+    throw new BootstrapError(`nodeId: not a Swarm node id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+export async function swarmInfo(remote: Remote): Promise<SwarmInfo> {
+  const out = await runStep(remote, 'swarm.info', sh`docker info --format ${'{{json .Swarm}}'}`, {
+    timeoutMs: 20_000,
+  });
+  const swarm = JSON.parse(out) as {
+    LocalNodeState?: string;
+    NodeID?: string;
+    ControlAvailable?: boolean;
+    Cluster?: { ID?: string } | null;
+    RemoteManagers?: { Addr?: string }[] | null;
+  };
+  return {
+    state: swarm.LocalNodeState ?? 'inactive',
+    nodeId: swarm.NodeID ?? '',
+    isManager: swarm.ControlAvailable === true,
+    clusterId: swarm.Cluster?.ID || null,
+    managers: (swarm.RemoteManagers ?? []).map((m) => m.Addr ?? '').filter(Boolean),
+  };
+}
+
+export interface SwarmInitResult extends StepResult {
+  nodeId: string;
+}
+
+/** Makes this server the first manager, or confirms it already manages a swarm. */
+export async function swarmInit(
+  remote: Remote,
+  options: { advertiseAddr: string },
+): Promise<SwarmInitResult> {
+  const addr = checkAddress('advertiseAddr', options.advertiseAddr);
+  const before = await swarmInfo(remote);
+  if (before.state === 'active') {
+    if (!before.isManager) {
+      throw new BootstrapError('swarm.init: this server is already a worker in another swarm');
+    }
+    return { changed: false, nodeId: before.nodeId };
+  }
+  await runStep(remote, 'swarm.init', sh`docker swarm init --advertise-addr ${addr}`, {
+    timeoutMs: 60_000,
+  });
+  const after = await swarmInfo(remote);
+  return { changed: true, nodeId: after.nodeId };
+}
+
+/** Join tokens from a manager. They are secrets: masked in every error of @flotilla/ssh. */
+export async function swarmJoinTokens(manager: Remote): Promise<JoinTokens> {
+  const token = async (role: 'worker' | 'manager') => {
+    const value = (
+      await runStep(manager, `swarm.join-token.${role}`, sh`docker swarm join-token -q ${role}`)
+    ).trim();
+    secret(value);
+    return value;
+  };
+  return { worker: await token('worker'), manager: await token('manager') };
+}
+
+export interface SwarmJoinResult extends StepResult {
+  nodeId: string;
+}
+
+/**
+ * Joins the swarm managed at managerAddr (role decided by the token). A server already active
+ * in that swarm is left alone; one active in another swarm is an error, not silently moved.
+ */
+export async function swarmJoin(
+  remote: Remote,
+  options: { token: string; managerAddr: string; advertiseAddr: string },
+): Promise<SwarmJoinResult> {
+  const manager = checkAddress('managerAddr', options.managerAddr);
+  const addr = checkAddress('advertiseAddr', options.advertiseAddr);
+  if (!/^SWMTKN-[A-Za-z0-9-]+$/.test(options.token)) {
+    throw new BootstrapError('token: not a Swarm join token');
+  }
+  const before = await swarmInfo(remote);
+  if (before.state === 'active' || before.state === 'pending') {
+    const known = before.managers.some((m) => m.split(':')[0] === manager);
+    if (!known && !before.isManager) {
+      throw new BootstrapError(
+        `swarm.join: this server is already in another swarm (managers ${before.managers.join(', ')})`,
+      );
+    }
+    return { changed: false, nodeId: before.nodeId };
+  }
+  await runStep(
+    remote,
+    'swarm.join',
+    sh`docker swarm join --token ${secret(options.token)} --advertise-addr ${addr} ${`${manager}:2377`}`,
+    { timeoutMs: 90_000, secrets: [options.token] },
+  );
+  const after = await swarmInfo(remote);
+  return { changed: true, nodeId: after.nodeId };
+}
+
+interface NodeInspect {
+  ID: string;
+  Spec: {
+    Labels?: Record<string, string> | null;
+    Role: 'manager' | 'worker';
+    Availability: string;
+  };
+  Description: { Hostname: string };
+  Status: { State: string; Addr?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
+}
+
+/** The manager's view of every node. */
+export async function swarmNodes(manager: Remote): Promise<SwarmNode[]> {
+  const out = await runStep(
+    manager,
+    'swarm.nodes',
+    'ids=$(docker node ls -q) && docker node inspect $ids',
+    { timeoutMs: 30_000 },
+  );
+  return (JSON.parse(out) as NodeInspect[]).map((node) => ({
+    id: node.ID,
+    hostname: node.Description.Hostname,
+    status: node.Status.State,
+    availability: node.Spec.Availability,
+    role: node.Spec.Role,
+    leader: node.ManagerStatus?.Leader === true,
+    reachability: node.ManagerStatus?.Reachability ?? null,
+    address: node.Status.Addr ?? '',
+    labels: node.Spec.Labels ?? {},
+  }));
+}
+
+async function nodeById(manager: Remote, nodeId: string): Promise<SwarmNode | undefined> {
+  return (await swarmNodes(manager)).find((node) => node.id === nodeId);
+}
+
+async function requireNode(manager: Remote, nodeId: string): Promise<SwarmNode> {
+  const node = await nodeById(manager, checkNodeId(nodeId));
+  if (!node) throw new BootstrapError(`swarm: no node ${nodeId} in this swarm`);
+  return node;
+}
+
+export async function swarmLabelNode(
+  manager: Remote,
+  nodeId: string,
+  labels: Record<string, string>,
+): Promise<StepResult> {
+  const node = await requireNode(manager, nodeId);
+  const missing = Object.entries(labels).filter(([key, value]) => node.labels[key] !== value);
+  if (missing.length === 0) return { changed: false };
+  const args = missing.flatMap(([key, value]) => {
+    if (!labelKey.test(key))
+      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`);
+    return ['--label-add', `${key}=${value}`];
+  });
+  await runStep(manager, 'swarm.label', sh`docker node update ${args} ${nodeId}`);
+  return { changed: true };
+}
+
+async function setRole(manager: Remote, nodeId: string, role: 'manager' | 'worker') {
+  const node = await requireNode(manager, nodeId);
+  if (node.role === role) return { changed: false };
+  const verb = role === 'manager' ? 'promote' : 'demote';
+  await runStep(manager, `swarm.${verb}`, sh`docker node ${verb} ${nodeId}`);
+  return { changed: true };
+}
+
+export const swarmPromote = (manager: Remote, nodeId: string): Promise<StepResult> =>
+  setRole(manager, nodeId, 'manager');
+export const swarmDemote = (manager: Remote, nodeId: string): Promise<StepResult> =>
+  setRole(manager, nodeId, 'worker');
+
+/** Tasks the manager still wants running on the node. */
+async function runningTasks(manager: Remote, nodeId: string): Promise<string[]> {
+  const out = await runStep(
+    manager,
+    'swarm.tasks',
+    sh`docker node ps ${nodeId} --filter desired-state=running --format ${'{{.ID}} {{.CurrentState}}'}`,
+  );
+  return out.split('\n').filter((line) => line.trim());
+}
+
+/**
+ * Sets the node to drain and waits until none of its tasks run any more: the swarm has moved
+ * them to other nodes.
+ */
+export async function swarmDrain(
+  manager: Remote,
+  nodeId: string,
+  options: { timeoutMs?: number } = {},
+): Promise<StepResult> {
+  const node = await requireNode(manager, nodeId);
+  let changed = false;
+  if (node.availability !== 'drain') {
+    await runStep(manager, 'swarm.drain', sh`docker node update --availability drain ${nodeId}`);
+    changed = true;
+  }
+  await waitUntil(
+    'swarm.drain',
+    async () => (await runningTasks(manager, nodeId)).length === 0,
+    options.timeoutMs ?? 120_000,
+  );
+  return { changed };
+}
+
+/** Leaves the swarm on this server; `force` is needed for a manager. */
+export async function swarmLeave(
+  remote: Remote,
+  options: { force?: boolean } = {},
+): Promise<StepResult> {
+  const info = await swarmInfo(remote);
+  if (info.state === 'inactive') return { changed: false };
+  await runStep(remote, 'swarm.leave', `docker swarm leave${options.force ? ' --force' : ''}`, {
+    timeoutMs: 60_000,
+  });
+  return { changed: true };
+}
+
+/**
+ * Removes a node from the manager's list. Without `force` it waits until the node is down
+ * (it has left); with `force`, a node that cannot be reached is removed anyway.
+ */
+export async function swarmRemoveNode(
+  manager: Remote,
+  nodeId: string,
+  options: { force?: boolean; timeoutMs?: number } = {},
+): Promise<StepResult> {
+  const node = await nodeById(manager, checkNodeId(nodeId));
+  if (!node) return { changed: false };
+  if (node.role === 'manager') await swarmDemote(manager, nodeId);
+  if (!options.force) {
+    await waitUntil(
+      'swarm.remove: node to be down',
+      async () => (await nodeById(manager, nodeId))?.status !== 'ready',
+      options.timeoutMs ?? 60_000,
+    );
+  }
+  await runStep(
+    manager,
+    'swarm.remove',
+    sh`docker node rm ${options.force ? ['--force'] : []} ${nodeId}`,
+  );
+  return { changed: true };
+}

@@ -1,0 +1,190 @@
+import { connect, type SshSession } from '@flotilla/ssh';
+import { createTestbed, generateKeyPair, sleeperImage, type Testbed } from '@flotilla/testbed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BootstrapError,
+  ensureDocker,
+  swarmDemote,
+  swarmDrain,
+  swarmInit,
+  swarmJoin,
+  swarmJoinTokens,
+  swarmLabelNode,
+  swarmLeave,
+  swarmNodes,
+  swarmRemoveNode,
+} from '../src/index.ts';
+
+let testbed: Testbed;
+let sessions: SshSession[];
+let manager: SshSession;
+const ids: string[] = [];
+
+async function until<T>(check: () => Promise<T | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+beforeAll(async () => {
+  const keys = await generateKeyPair();
+  testbed = await createTestbed({ hosts: 3, authorizedKeys: [keys.publicKey] });
+  sessions = await Promise.all(
+    testbed.hosts.map((h) =>
+      connect({
+        host: h.host,
+        port: h.port,
+        username: h.user,
+        privateKey: keys.privateKey,
+        timeoutMs: 5_000,
+      }),
+    ),
+  );
+  manager = sessions[0]!;
+  await Promise.all(testbed.hosts.map((h) => testbed.importImage(h.name)));
+});
+
+afterAll(async () => {
+  await Promise.all((sessions ?? []).map((s) => s.close()));
+  await testbed?.destroy();
+});
+
+describe('swarm bootstrap', () => {
+  it('finds Docker present and leaves it alone', async () => {
+    const result = await ensureDocker(manager);
+    expect(result.changed).toBe(false);
+    expect(result.version).toMatch(/^\d+\.\d+/);
+  });
+
+  it('forms a 3-node swarm, and doing it again changes nothing', async () => {
+    const [a, b, c] = testbed.hosts;
+    const init = await swarmInit(manager, { advertiseAddr: a!.host });
+    expect(init.changed).toBe(true);
+    const tokens = await swarmJoinTokens(manager);
+    expect(tokens.worker).toMatch(/^SWMTKN-/);
+    const joinB = await swarmJoin(sessions[1]!, {
+      token: tokens.manager,
+      managerAddr: a!.host,
+      advertiseAddr: b!.host,
+    });
+    const joinC = await swarmJoin(sessions[2]!, {
+      token: tokens.worker,
+      managerAddr: a!.host,
+      advertiseAddr: c!.host,
+    });
+    expect([joinB.changed, joinC.changed]).toEqual([true, true]);
+    ids.push(init.nodeId, joinB.nodeId, joinC.nodeId);
+
+    const nodes = await until(async () => {
+      const list = await swarmNodes(manager);
+      return list.length === 3 && list.every((n) => n.status === 'ready') && list;
+    });
+    expect(nodes.map((n) => n.hostname).sort()).toEqual(testbed.hosts.map((h) => h.name).sort());
+    expect(nodes.find((n) => n.id === init.nodeId)).toMatchObject({
+      role: 'manager',
+      leader: true,
+    });
+    expect(nodes.find((n) => n.id === joinB.nodeId)?.role).toBe('manager');
+    expect(nodes.find((n) => n.id === joinC.nodeId)?.role).toBe('worker');
+    const ls = await manager.runOk('docker node ls --format "{{.Hostname}} {{.Status}}"');
+    expect(ls.trim().split('\n').sort()).toEqual(
+      testbed.hosts.map((h) => `${h.name} Ready`).sort(),
+    );
+
+    // Second run: every step sees the work done and skips it.
+    expect(await swarmInit(manager, { advertiseAddr: a!.host })).toEqual({
+      changed: false,
+      nodeId: init.nodeId,
+    });
+    const again = await swarmJoin(sessions[2]!, {
+      token: tokens.worker,
+      managerAddr: a!.host,
+      advertiseAddr: c!.host,
+    });
+    expect(again).toEqual({ changed: false, nodeId: joinC.nodeId });
+    expect(await swarmNodes(manager)).toHaveLength(3);
+  });
+
+  it('labels a node once', async () => {
+    const worker = ids[2]!;
+    expect(await swarmLabelNode(manager, worker, { 'flotilla.node': 'node_abc' })).toEqual({
+      changed: true,
+    });
+    expect(await swarmLabelNode(manager, worker, { 'flotilla.node': 'node_abc' })).toEqual({
+      changed: false,
+    });
+    const node = (await swarmNodes(manager)).find((n) => n.id === worker);
+    expect(node?.labels).toEqual({ 'flotilla.node': 'node_abc' });
+  });
+
+  it('rejects bad input with the field named, before touching the server', async () => {
+    await expect(swarmInit(manager, { advertiseAddr: '1.2.3.4; reboot' })).rejects.toThrow(
+      /advertiseAddr: not an IP address/,
+    );
+    await expect(swarmLabelNode(manager, 'x; reboot', { a: 'b' })).rejects.toBeInstanceOf(
+      BootstrapError,
+    );
+  });
+
+  it('drain moves a service’s tasks to the other nodes', async () => {
+    const [a, b, c] = testbed.hosts;
+    await manager.runOk(
+      `docker service create -d --no-resolve-image --name naps --replicas 3 ${sleeperImage}`,
+    );
+    const placement = async () =>
+      (
+        await manager.runOk(
+          'docker service ps naps --filter desired-state=running --format "{{.Node}} {{.CurrentState}}"',
+        )
+      )
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(' Running '))
+        .map((line) => line.split(' ')[0])
+        .sort();
+    // Swarm spreads the replicas, one per node.
+    const before = await until(async () => {
+      const nodes = await placement();
+      return nodes.length === 3 && nodes;
+    });
+    expect(before).toEqual([a!.name, b!.name, c!.name].sort());
+
+    expect(await swarmDrain(manager, ids[2]!, { timeoutMs: 60_000 })).toEqual({ changed: true });
+    const after = await until(async () => {
+      const nodes = await placement();
+      return nodes.length === 3 && nodes;
+    });
+    expect(after).not.toContain(c!.name);
+    expect(new Set(after)).toEqual(new Set([a!.name, b!.name]));
+    expect(await swarmDrain(manager, ids[2]!)).toEqual({ changed: false });
+  });
+
+  it('a worker leaves and is removed from the manager’s list; both are no-ops the second time', async () => {
+    const leaving = sessions[2]!;
+    expect(await swarmLeave(leaving)).toEqual({ changed: true });
+    expect(await swarmLeave(leaving)).toEqual({ changed: false });
+    expect(await swarmRemoveNode(manager, ids[2]!, { timeoutMs: 60_000 })).toEqual({
+      changed: true,
+    });
+    expect(await swarmRemoveNode(manager, ids[2]!)).toEqual({ changed: false });
+    const nodes = await swarmNodes(manager);
+    expect(nodes.map((n) => n.id).sort()).toEqual([ids[0]!, ids[1]!].sort());
+  });
+
+  it('a manager is demoted, leaves and is removed', async () => {
+    const leaving = sessions[1]!;
+    expect(await swarmDemote(manager, ids[1]!)).toEqual({ changed: true });
+    expect(await swarmLeave(leaving)).toEqual({ changed: true });
+    expect(await swarmRemoveNode(manager, ids[1]!, { timeoutMs: 60_000 })).toEqual({
+      changed: true,
+    });
+    expect((await swarmNodes(manager)).map((n) => n.id)).toEqual([ids[0]!]);
+    // The last manager leaves only with force.
+    await expect(swarmLeave(manager)).rejects.toThrow(/swarm.leave exited with/);
+    expect(await swarmLeave(manager, { force: true })).toEqual({ changed: true });
+  });
+});
