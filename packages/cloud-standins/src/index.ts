@@ -1,3 +1,10 @@
+export type { AwsStandin, AwsStandinOptions } from './aws.ts';
+export {
+  awsReadOnlyCredentials,
+  awsTestCredentials,
+  canonicalOwnerId,
+  startAwsStandin,
+} from './aws.ts';
 export type { DigitalOceanStandin, DigitalOceanStandinOptions } from './digitalocean.ts';
 export {
   digitalOceanReadOnlyToken,

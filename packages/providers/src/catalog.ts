@@ -30,6 +30,8 @@ export interface ProviderCatalog {
   machineTypes: Readonly<Record<Plan, MachineType>>;
   /** Operating system image: Ubuntu 24.04 LTS in each provider's naming. */
   image: string;
+  /** Who publishes the image, where the name alone is not trustworthy (AWS AMI names are not unique). */
+  imageOwner?: string;
 }
 
 export const catalog: Readonly<Record<CloudProvider, ProviderCatalog>> = {
@@ -102,8 +104,9 @@ export const catalog: Readonly<Record<CloudProvider, ProviderCatalog>> = {
       medium: { type: 't3.large', vcpus: 2, memoryGb: 8 },
       power: { type: 't3.xlarge', vcpus: 4, memoryGb: 16 },
     },
-    // Resolved per region to an AMI id (Canonical's published SSM parameter path).
-    image: '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id',
+    // A name pattern resolved per region to the newest AMI (DescribeImages), from Canonical only.
+    image: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
+    imageOwner: '099720109477',
   },
 };
 

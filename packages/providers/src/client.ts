@@ -74,8 +74,12 @@ export interface CloudClient {
   readonly provider: CloudProvider;
   /** Says in words what is wrong with the credentials (bad token, read-only, wrong region). */
   verifyCredentials(): Promise<CredentialCheck>;
-  /** Registers the public key once (looked up by fingerprint first); returns the reference createServer wants. */
-  ensureSshKey(name: string, publicKey: string): Promise<string>;
+  /**
+   * Registers the public key once (looked up by fingerprint or name first); returns the reference
+   * createServer wants. AWS key pairs are regional: pass the cluster's region (default: the
+   * credentials' region); DigitalOcean and Hetzner keys are account-wide and ignore it.
+   */
+  ensureSshKey(name: string, publicKey: string, region?: string): Promise<string>;
   /**
    * Returns the node's machine if one exists already (found by its node tag/label), otherwise
    * creates it under the deterministic name `flt-<nodeId>`.

@@ -1,9 +1,11 @@
+import { createAwsClient } from './aws.ts';
 import type { CloudProvider } from './catalog.ts';
 import type { CloudClient, CloudClientOptions } from './client.ts';
 import type { AwsCredentials, DigitalOceanCredentials, HetznerCredentials } from './credentials.ts';
 import { createDigitalOceanClient } from './digitalocean.ts';
 import { createHetznerClient } from './hetzner.ts';
 
+export { createAwsClient } from './aws.ts';
 export * from './catalog.ts';
 export * from './client.ts';
 export * from './credentials.ts';
@@ -29,6 +31,8 @@ export function createCloudClient<P extends CloudProvider>(
       return createDigitalOceanClient(credentials as DigitalOceanCredentials, options);
     case 'hetzner':
       return createHetznerClient(credentials as HetznerCredentials, options);
+    case 'aws':
+      return createAwsClient(credentials as AwsCredentials, options);
     default:
       throw new Error(`no client for provider ${provider}`);
   }

@@ -40,5 +40,7 @@ cloudClientContract({
     if (response.status !== 202) throw new Error(`untagged droplet: ${response.status}`);
   },
   readOnlyMessage: /You are not authorized to perform this operation/,
+  rateLimitStatus: 429,
+  honoursResetHeaders: true,
   badCredentialsMessage: /Unable to authenticate you/,
 });

@@ -37,5 +37,7 @@ cloudClientContract({
     if (response.status !== 201) throw new Error(`unlabelled server: ${response.status}`);
   },
   readOnlyMessage: /The token you are using is read-only/,
+  rateLimitStatus: 429,
+  honoursResetHeaders: true,
   badCredentialsMessage: /unable to authenticate/,
 });
