@@ -1,3 +1,6 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'providers' } });
+// The end-to-end test starts real testbed servers: seconds each, more on a busy machine.
+export default defineProject({
+  test: { name: 'providers', testTimeout: 120_000, hookTimeout: 120_000 },
+});
