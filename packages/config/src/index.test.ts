@@ -38,4 +38,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ FLOTILLA_OPEN_SIGNUP: 'true' }).FLOTILLA_OPEN_SIGNUP).toBe(true);
     expect(loadConfig({ FLOTILLA_OPEN_SIGNUP: '0' }).FLOTILLA_OPEN_SIGNUP).toBe(false);
   });
+
+  it('points provider clients at the public APIs unless told otherwise', () => {
+    const defaults = loadConfig({});
+    expect(defaults.DIGITALOCEAN_API_URL).toBe('https://api.digitalocean.com');
+    expect(defaults.HETZNER_API_URL).toBe('https://api.hetzner.cloud');
+    expect(defaults.AWS_ENDPOINT_URL_EC2).toBeUndefined();
+    const local = loadConfig({ AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:4566' });
+    expect(local.AWS_ENDPOINT_URL_EC2).toBe('http://127.0.0.1:4566');
+    expect(() => loadConfig({ HETZNER_API_URL: 'not a url' })).toThrow(/HETZNER_API_URL/);
+  });
 });

@@ -29,6 +29,11 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url().optional(),
+  // Cloud provider API roots: a proxy, or the local stand-ins in tests. The AWS SDK would read
+  // AWS_ENDPOINT_URL_EC2 by itself; it is validated here so every setting is documented in one place.
+  DIGITALOCEAN_API_URL: z.url().default('https://api.digitalocean.com'),
+  HETZNER_API_URL: z.url().default('https://api.hetzner.cloud'),
+  AWS_ENDPOINT_URL_EC2: z.url().optional(),
   FLOTILLA_MASTER_KEY: z.string().optional(),
   FLOTILLA_OPEN_SIGNUP: booleanString.default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
