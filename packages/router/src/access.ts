@@ -32,7 +32,10 @@ export async function orgRole(ctx: Ctx, organizationId: string): Promise<OrgRole
 /** Any member; returns the caller's role. */
 export async function requireOrgMember(ctx: Ctx, organizationId: string): Promise<OrgRole> {
   const role = await orgRole(ctx, organizationId);
-  if (!role) throw notFound('Organization');
+  if (!role) {
+    deny(ctx, organizationId);
+    throw notFound('Organization');
+  }
   ctx.audit.organizationId = organizationId;
   return role;
 }
@@ -49,6 +52,16 @@ export async function requireOrgAdmin(ctx: Ctx, organizationId: string): Promise
   return role;
 }
 
+/**
+ * A refusal of something that exists is still recorded against it (the organization's audit log
+ * shows who probed), though the caller only ever sees 404.
+ */
+function deny(ctx: Ctx, organizationId: string, clusterId?: string): void {
+  ctx.audit.organizationId = organizationId;
+  if (clusterId) ctx.audit.clusterId = clusterId;
+  ctx.audit.denied = true;
+}
+
 export interface ClusterAccess {
   cluster: {
     id: string;
@@ -59,10 +72,10 @@ export interface ClusterAccess {
     status: string;
   };
   role: OrgRole | null;
-  permission: ClusterPermission;
+  permission: ClusterPermission | null;
 }
 
-/** The caller's permission on a cluster: from the organization role, or from a grant. */
+/** The caller's permission on a cluster (from the organization role or a grant), null if none. */
 export async function clusterPermission(
   ctx: Ctx,
   clusterId: string,
@@ -94,7 +107,6 @@ export async function clusterPermission(
       : role || grant
         ? 'view'
         : null;
-  if (!permission) return null;
   const { organization: _, grants: __, ...rest } = cluster;
   return { cluster: rest, role, permission };
 }
@@ -107,6 +119,10 @@ export async function requireCluster(
 ): Promise<ClusterAccess> {
   const access = await clusterPermission(ctx, clusterId);
   if (!access) throw notFound('Cluster');
+  if (!access.permission) {
+    deny(ctx, access.cluster.organizationId, clusterId);
+    throw notFound('Cluster');
+  }
   ctx.audit.organizationId = access.cluster.organizationId;
   ctx.audit.clusterId = clusterId;
   if (needs === 'manage' && access.permission !== 'manage') {

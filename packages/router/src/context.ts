@@ -71,6 +71,8 @@ export interface AuditTarget {
   clusterId?: string;
   targetType?: string;
   targetId?: string;
+  /** The caller asked for something that exists but is not theirs (answered 404). */
+  denied?: boolean;
 }
 
 export interface Context extends RouterServices {

@@ -48,7 +48,7 @@ const audited = t.middleware(async ({ ctx, type, path, meta, next }) => {
     await ctx.db.auditLog.create({
       data: {
         action: path,
-        outcome: result.ok ? 'success' : auditOutcome(result.error.code),
+        outcome: result.ok ? 'success' : target.denied ? 'denied' : auditOutcome(result.error.code),
         errorCode: result.ok ? null : result.error.code,
         actorId: target.actorId ?? null,
         tokenId: target.tokenId ?? null,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { clusterId, isoDate, organizationId, userId } from './common.ts';
+import { clusterId, isoDate, organizationId, text, userId } from './common.ts';
 
 export const auditListInput = z.object({
   organizationId,
   clusterId: clusterId.optional(),
   actorId: userId.optional(),
-  action: z.string().max(100).optional(),
+  action: text(1, 100).optional(),
   /** Entries older than this id (the `nextCursor` of the previous page). */
   cursor: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, isoDate, orgRole } from './common.ts';
+import { email, isoDate, orgRole, text } from './common.ts';
 
 // Length limits: scrypt on megabytes of "password" would be a cheap way to burn our CPU.
 export const password = z
@@ -7,7 +7,7 @@ export const password = z
   .min(10, 'must be at least 10 characters')
   .max(200, 'must be at most 200 characters');
 
-export const personName = z.string().trim().min(1).max(100);
+export const personName = text(1, 100);
 
 export const user = z.object({
   id: z.string(),
@@ -27,7 +27,7 @@ export const registerInput = z.object({
   email,
   password,
   name: personName,
-  organizationName: z.string().trim().min(1).max(100).optional(),
+  organizationName: text(1, 100).optional(),
 });
 
 export const loginInput = z.object({

@@ -7,6 +7,7 @@ import {
   listInput,
   nodeId,
   organizationId,
+  text,
   userId,
 } from './common.ts';
 
@@ -96,7 +97,7 @@ export const createSshClusterInput = z.object({
   ...createCommon,
   provider: z.literal('ssh'),
   /** Free text for the user's own servers ("office", "fra-rack-2"). */
-  region: z.string().trim().min(1).max(64).default('self-hosted'),
+  region: text(1, 64).default('self-hosted'),
   sshKeyId: idSchema,
   nodes: z.array(ownServer).min(1).max(maxNodesPerCluster),
 });

@@ -14,6 +14,18 @@ export const userId = idSchema;
 export const sshKeyId = idSchema;
 export const tokenId = idSchema;
 
+/**
+ * Free text that ends up in Postgres: NUL is the one character a text column refuses, so it
+ * is a 400 here rather than a database error later.
+ */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+
 /** Dates travel as ISO-8601 strings (no superjson on the wire). */
 export const isoDate = z.iso.datetime();
 
@@ -39,7 +51,7 @@ export function listInput<S extends readonly [string, ...string[]]>(
     limit: z.coerce.number().int().min(1).max(100).default(20),
     sort: z.enum(sortFields).default(defaultSort as never),
     order: z.enum(['asc', 'desc']).default('desc'),
-    search: z.string().trim().max(100).optional(),
+    search: text(0, 100).optional(),
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isoDate, organizationId, sshKeyId } from './common.ts';
+import { isoDate, organizationId, sshKeyId, text } from './common.ts';
 
-const keyName = z.string().trim().min(1).max(100);
+const keyName = text(1, 100);
 
 export const sshKeyCreateInput = z.object({
   organizationId,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { isoDate, listInput, pageOf, tokenId } from './common.ts';
+import { isoDate, listInput, pageOf, text, tokenId } from './common.ts';
 
 export const tokenCreateInput = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: text(1, 100),
   expiresAt: isoDate.optional(),
 });
 
