@@ -1,22 +1,81 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Layout } from './components/layout.tsx';
 import { Link } from './components/link.tsx';
 import { Empty } from './components/states.tsx';
-import { hrefFor, useRoute } from './route.ts';
+import { AcceptInvitePage } from './pages/accept-invite.tsx';
+import { ClusterPage } from './pages/cluster.tsx';
+import { ClustersPage } from './pages/clusters.tsx';
+import { CreateClusterPage } from './pages/create-cluster.tsx';
+import { RegisterPage } from './pages/register.tsx';
+import { SettingsPage } from './pages/settings.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+import { hrefFor, navigate, type Route, useRoute } from './route.ts';
+import { signOut, useToken } from './session.ts';
+import { createApiClient, errorCode, TRPCProvider } from './trpc.ts';
+
+function createQueryClient() {
+  // A token the API no longer accepts (expired, revoked) ends the session wherever it shows up.
+  const onError = (error: unknown) => {
+    if (errorCode(error) === 'UNAUTHORIZED') signOut();
+  };
+  return new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        // Retrying a 4xx only delays the message the user needs to see.
+        retry: (failures, error) => !errorCode(error) && failures < 2,
+      },
+    },
+  });
+}
 
 export function App() {
-  const route = useRoute();
+  const [queryClient] = useState(createQueryClient);
+  const [trpcClient] = useState(() => createApiClient());
   return (
-    <>
-      <header className="topbar">
-        <Link className="brand" href="/">
-          <img src="/favicon.svg" alt="" />
-          Flotilla
-        </Link>
-      </header>
-      <main id="main">
-        <Empty title={`Page ${route.page}`}>
-          <Link href={hrefFor({ page: 'clusters' })}>Clusters</Link>
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <Pages />
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+const publicPages = new Set<Route['page']>(['signIn', 'register', 'invite']);
+
+function Pages() {
+  const route = useRoute();
+  const token = useToken();
+
+  if (!token) {
+    if (route.page === 'register') return <RegisterPage />;
+    if (route.page === 'invite') return <AcceptInvitePage token={route.token} />;
+    if (route.page !== 'signIn') queueMicrotask(() => navigate('/sign-in', { replace: true }));
+    return <SignInPage />;
+  }
+  if (publicPages.has(route.page) && route.page !== 'invite') {
+    queueMicrotask(() => navigate('/clusters', { replace: true }));
+    return null;
+  }
+  if (route.page === 'invite') return <AcceptInvitePage token={route.token} />;
+
+  return (
+    <Layout route={route}>
+      {route.page === 'clusters' && <ClustersPage />}
+      {route.page === 'createCluster' && <CreateClusterPage />}
+      {route.page === 'cluster' && <ClusterPage clusterId={route.clusterId} />}
+      {route.page === 'settings' && <SettingsPage tab={route.tab} />}
+      {route.page === 'notFound' && (
+        <Empty title="Page not found">
+          <p>
+            Nothing lives at <code>{route.path}</code>.{' '}
+            <Link href={hrefFor({ page: 'clusters' })}>Back to clusters</Link>
+          </p>
         </Empty>
-      </main>
-    </>
+      )}
+    </Layout>
   );
 }

@@ -35,7 +35,7 @@ export function Field({
       )}
       {error && (
         <p className="field-error" id={errorId}>
-          {error}
+          {error.charAt(0).toUpperCase() + error.slice(1)}
         </p>
       )}
     </div>

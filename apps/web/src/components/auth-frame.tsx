@@ -1,0 +1,20 @@
+import { type ReactNode, useEffect } from 'react';
+
+/** The centred card the signed-out pages share. */
+export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Flotilla`;
+  }, [title]);
+  return (
+    <main id="main" className="auth">
+      <p className="brand">
+        <img src="/favicon.svg" alt="" width={28} height={28} />
+        Flotilla
+      </p>
+      <section className="card">
+        <h1>{title}</h1>
+        {children}
+      </section>
+    </main>
+  );
+}

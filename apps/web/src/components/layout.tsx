@@ -1,0 +1,120 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useRef } from 'react';
+import { OrganizationProvider, selectOrganization, useMe } from '../organization.tsx';
+import { hrefFor, type Route } from '../route.ts';
+import { signOut, useStoredOrganization } from '../session.ts';
+import { useTRPC } from '../trpc.ts';
+import { Link } from './link.tsx';
+import { Empty, ErrorNotice, Loading } from './states.tsx';
+
+const pageTitles: Record<Route['page'], string> = {
+  signIn: 'Sign in',
+  register: 'Create account',
+  invite: 'Accept invitation',
+  clusters: 'Clusters',
+  createCluster: 'New cluster',
+  cluster: 'Cluster',
+  settings: 'Settings',
+  notFound: 'Not found',
+};
+
+export function Layout({ route, children }: { route: Route; children: ReactNode }) {
+  const me = useMe();
+  const stored = useStoredOrganization();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const mainRef = useRef<HTMLElement>(null);
+  const logout = useMutation(
+    trpc.auth.logout.mutationOptions({
+      // Forget the session locally even if the API is unreachable: the user asked to leave.
+      onSettled: () => {
+        signOut();
+        queryClient.clear();
+      },
+    }),
+  );
+
+  // Move focus to the new page for keyboard and screen-reader users, as a page load would.
+  const routeKey = JSON.stringify(route);
+  useEffect(() => {
+    document.title = `${pageTitles[route.page]} · Flotilla`;
+    mainRef.current?.focus({ preventScroll: true });
+  }, [routeKey, route.page]);
+
+  const section = route.page === 'settings' ? 'settings' : 'clusters';
+  const organizations = me.data?.organizations ?? [];
+  const current = organizations.find((org) => org.id === stored) ?? organizations[0];
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link className="brand" href="/">
+          <img src="/favicon.svg" alt="" />
+          Flotilla
+        </Link>
+        <nav className="nav" aria-label="Main">
+          <Link
+            href={hrefFor({ page: 'clusters' })}
+            aria-current={section === 'clusters' ? 'page' : undefined}
+          >
+            Clusters
+          </Link>
+          <Link
+            href={hrefFor({ page: 'settings', tab: 'tokens' })}
+            aria-current={section === 'settings' ? 'page' : undefined}
+          >
+            Settings
+          </Link>
+        </nav>
+        <div className="account">
+          {organizations.length > 0 && (
+            <>
+              <label className="visually-hidden" htmlFor="organization-switcher">
+                Organization
+              </label>
+              <select
+                id="organization-switcher"
+                className="org-select"
+                value={current?.id}
+                onChange={(event) => {
+                  selectOrganization(event.target.value);
+                  queryClient.invalidateQueries();
+                }}
+              >
+                {organizations.map((org) => (
+                  <option key={org.id} value={org.id}>
+                    {org.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
+          {me.data && <span className="muted">{me.data.name}</span>}
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => logout.mutate()}
+            disabled={logout.isPending}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        {me.isPending && <Loading />}
+        {me.isError && <ErrorNotice error={me.error} retry={() => me.refetch()} />}
+        {me.data && organizations.length === 0 && (
+          <Empty title="You are not a member of any organization">
+            <p>Ask an organization admin for an invitation.</p>
+          </Empty>
+        )}
+        {me.data && organizations.length > 0 && (
+          <OrganizationProvider me={me.data}>{children}</OrganizationProvider>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,192 @@
+import type { clusterSortFields } from '@flotilla/router/schemas';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link } from '../components/link.tsx';
+import { Empty, ErrorNotice, Loading } from '../components/states.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
+import { useOrganization } from '../organization.tsx';
+import { hrefFor } from '../route.ts';
+import { type Outputs, useTRPC } from '../trpc.ts';
+
+type SortField = (typeof clusterSortFields)[number];
+type Cluster = Outputs['cluster']['all'][number];
+
+const pageSize = 20;
+const settling = new Set(['provisioning', 'updating', 'deleting']);
+
+const columns: { label: string; sort?: SortField; numeric?: boolean }[] = [
+  { label: 'Name', sort: 'name' },
+  { label: 'Provider', sort: 'provider' },
+  { label: 'Region', sort: 'region' },
+  { label: 'Orchestrator' },
+  { label: 'Nodes', numeric: true },
+  { label: 'Status', sort: 'status' },
+  { label: 'Created', sort: 'createdAt' },
+];
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+export function ClustersPage() {
+  const trpc = useTRPC();
+  const { organization } = useOrganization();
+  const [search, setSearch] = useState('');
+  const [sort, setSort] = useState<SortField>('createdAt');
+  const [order, setOrder] = useState<'asc' | 'desc'>('desc');
+  const [page, setPage] = useState(1);
+  const term = useDebounced(search.trim(), 250);
+
+  const clusters = useQuery({
+    ...trpc.cluster.all.queryOptions({
+      organizationId: organization.id,
+      page,
+      limit: pageSize,
+      sort,
+      order,
+      search: term || undefined,
+    }),
+    placeholderData: keepPreviousData,
+    // Status badges follow changes: quickly while a cluster is still settling, slowly otherwise.
+    refetchInterval: (query) =>
+      query.state.data?.some((cluster: Cluster) => settling.has(cluster.status)) ? 2_000 : 5_000,
+  });
+
+  function sortBy(field: SortField) {
+    if (field === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
+    else {
+      setSort(field);
+      setOrder(field === 'createdAt' ? 'desc' : 'asc');
+    }
+    setPage(1);
+  }
+
+  const rows = clusters.data ?? [];
+  const filtered = Boolean(term);
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Clusters</h1>
+        <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
+          New cluster
+        </Link>
+      </div>
+      <div className="toolbar">
+        <div className="field">
+          <label htmlFor="cluster-search">Search</label>
+          <input
+            id="cluster-search"
+            type="search"
+            placeholder="Name, provider or region"
+            value={search}
+            onChange={(event) => {
+              setSearch(event.target.value);
+              setPage(1);
+            }}
+          />
+        </div>
+      </div>
+      <ErrorNotice error={clusters.error} retry={() => clusters.refetch()} />
+      {clusters.isPending && <Loading label="Loading clusters…" />}
+      {clusters.isSuccess && rows.length === 0 && page === 1 && (
+        <Empty title={filtered ? `No cluster matches “${term}”` : 'No clusters yet'}>
+          {!filtered && (
+            <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
+              Create your first cluster
+            </Link>
+          )}
+        </Empty>
+      )}
+      {rows.length > 0 && (
+        <div className="table-wrap">
+          <table className="responsive">
+            <caption className="visually-hidden">
+              Clusters of {organization.name}, sorted by {sort} {order}ending
+            </caption>
+            <thead>
+              <tr>
+                {columns.map((column) => (
+                  <th
+                    key={column.label}
+                    scope="col"
+                    className={column.numeric ? 'numeric' : undefined}
+                    aria-sort={
+                      column.sort && column.sort === sort
+                        ? order === 'asc'
+                          ? 'ascending'
+                          : 'descending'
+                        : undefined
+                    }
+                  >
+                    {column.sort ? (
+                      <button type="button" onClick={() => sortBy(column.sort as SortField)}>
+                        {column.label}
+                        {column.sort === sort ? (order === 'asc' ? ' ▲' : ' ▼') : ''}
+                      </button>
+                    ) : (
+                      column.label
+                    )}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((cluster) => (
+                <tr key={cluster.id} data-cluster={cluster.name}>
+                  <td data-label="Name">
+                    <Link href={hrefFor({ page: 'cluster', clusterId: cluster.id })}>
+                      {cluster.name}
+                    </Link>
+                  </td>
+                  <td data-label="Provider">{cluster.provider}</td>
+                  <td data-label="Region">{cluster.region}</td>
+                  <td data-label="Orchestrator">{cluster.orchestrator}</td>
+                  <td data-label="Nodes" className="numeric">
+                    {cluster.nodeCount}
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge status={cluster.status} />
+                  </td>
+                  <td data-label="Created">
+                    <time dateTime={cluster.createdAt}>
+                      {new Date(cluster.createdAt).toLocaleString()}
+                    </time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {(page > 1 || rows.length === pageSize) && (
+        <nav className="pager" aria-label="Pages">
+          <button
+            type="button"
+            className="button button-small"
+            disabled={page === 1 || clusters.isFetching}
+            onClick={() => setPage(page - 1)}
+          >
+            Previous
+          </button>
+          <span>Page {page}</span>
+          <button
+            type="button"
+            className="button button-small"
+            // The list answers a bare array (total in a header tRPC does not expose): a full
+            // page means there may be more.
+            disabled={rows.length < pageSize || clusters.isFetching}
+            onClick={() => setPage(page + 1)}
+          >
+            Next
+          </button>
+        </nav>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,96 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { useOrganization } from '../../organization.tsx';
+import { useTRPC } from '../../trpc.ts';
+
+export function AuditTab() {
+  const trpc = useTRPC();
+  const { organization } = useOrganization();
+  const [action, setAction] = useState('');
+  const entries = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions(
+      { organizationId: organization.id, limit: 50, ...(action ? { action } : {}) },
+      {
+        getNextPageParam: (last) => (last.nextCursor ? Number(last.nextCursor) : undefined),
+      },
+    ),
+  );
+  const items = entries.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <section aria-labelledby="audit-heading">
+      <h2 id="audit-heading">Audit log</h2>
+      <p className="muted">
+        Every change in {organization.name}: who, what, when and how it ended.
+      </p>
+      <div className="toolbar">
+        <div className="field">
+          <label htmlFor="audit-action">Action</label>
+          <input
+            id="audit-action"
+            placeholder="cluster.create"
+            value={action}
+            onChange={(event) => setAction(event.target.value.trim())}
+          />
+        </div>
+      </div>
+      <ErrorNotice error={entries.error} retry={() => entries.refetch()} />
+      {entries.isPending && <Loading label="Loading audit log…" />}
+      {entries.isSuccess && items.length === 0 && <Empty title="Nothing recorded yet" />}
+      {items.length > 0 && (
+        <div className="table-wrap">
+          <table className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Target</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((entry) => (
+                <tr key={entry.id} data-action={entry.action}>
+                  <td data-label="When">
+                    <time dateTime={entry.createdAt}>
+                      {new Date(entry.createdAt).toLocaleString()}
+                    </time>
+                  </td>
+                  <td data-label="Action">
+                    <code>{entry.action}</code>
+                  </td>
+                  <td data-label="Outcome">
+                    <span className={`badge badge-${entry.outcome === 'success' ? 'ok' : 'bad'}`}>
+                      {entry.outcome}
+                      {entry.errorCode ? ` · ${entry.errorCode}` : ''}
+                    </span>
+                  </td>
+                  <td data-label="Actor">{entry.actorId ?? '—'}</td>
+                  <td data-label="Target">
+                    {entry.targetType ? `${entry.targetType} ${entry.targetId ?? ''}` : '—'}
+                  </td>
+                  <td data-label="From">{entry.ip ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {entries.hasNextPage && (
+        <div className="pager">
+          <button
+            type="button"
+            className="button button-small"
+            disabled={entries.isFetchingNextPage}
+            onClick={() => entries.fetchNextPage()}
+          >
+            {entries.isFetchingNextPage ? 'Loading…' : 'Older entries'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

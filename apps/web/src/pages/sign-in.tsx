@@ -1,0 +1,54 @@
+import { loginInput } from '@flotilla/router/schemas';
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { AuthFrame } from '../components/auth-frame.tsx';
+import { Field } from '../components/field.tsx';
+import { Link } from '../components/link.tsx';
+import { ErrorNotice } from '../components/states.tsx';
+import { navigate } from '../route.ts';
+import { signIn } from '../session.ts';
+import { useTRPC } from '../trpc.ts';
+import { formValues, validate } from '../validation.ts';
+
+export function SignInPage() {
+  const trpc = useTRPC();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const login = useMutation(
+    trpc.auth.login.mutationOptions({
+      onSuccess: (session) => {
+        signIn(session.token, session.organization?.id);
+        navigate('/clusters', { replace: true });
+      },
+    }),
+  );
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const result = validate(loginInput, formValues(event.currentTarget));
+    setErrors(result.ok ? {} : result.errors);
+    if (result.ok) login.mutate(result.data);
+  }
+
+  return (
+    <AuthFrame title="Sign in">
+      <ErrorNotice error={login.error} />
+      <form onSubmit={submit} noValidate>
+        <Field label="Email" error={errors.email}>
+          {(props) => <input {...props} name="email" type="email" autoComplete="username" />}
+        </Field>
+        <Field label="Password" error={errors.password}>
+          {(props) => (
+            <input {...props} name="password" type="password" autoComplete="current-password" />
+          )}
+        </Field>
+        <button type="submit" className="button button-primary" disabled={login.isPending}>
+          {login.isPending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p className="muted">
+        First time here? <Link href="/register">Create the first account</Link>. Invited? Open the
+        link from your invitation.
+      </p>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,162 @@
+// The dashboard as a user meets it: the real API server (in-process, scratch database) serving
+// a fresh production build of the web app, driven by headless Chromium. Screenshots go to
+// test-artifacts/web/, and every page is checked with axe-core.
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiServer } from '@flotilla/api';
+import { loadConfig } from '@flotilla/config';
+import { createDb, createSql, type Db, type Sql } from '@flotilla/db';
+import { createTestDatabase } from '@flotilla/db/testing';
+import { createLogger } from '@flotilla/log';
+import { createEventHub, createRouterServices } from '@flotilla/router';
+import { createSealer } from '@flotilla/secrets';
+import { Redis } from 'ioredis';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { buildInto, createWebHandler } from '../serve.ts';
+
+export const artifactsDir = join(import.meta.dirname, '..', '..', '..', 'test-artifacts', 'web');
+
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Dashboard {
+  url: string;
+  databaseUrl: string;
+  db: Db;
+  sql: Sql;
+  browser: Browser;
+  /** A fresh browser profile (own localStorage) at the given viewport. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export const desktop = { width: 1280, height: 800 };
+export const phone = { width: 375, height: 740 };
+
+export async function startDashboard(): Promise<Dashboard> {
+  const buildDir = await mkdtemp(join(tmpdir(), 'flotilla-web-e2e-'));
+  const distDir = join(buildDir, 'dist');
+  const [database] = await Promise.all([
+    createTestDatabase(),
+    buildInto(distDir),
+    mkdir(artifactsDir, { recursive: true }),
+  ]);
+  const config = loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' });
+  const log = createLogger({ name: 'web-test', level: 'silent' });
+  const db = createDb({ url: database.url });
+  const sql = createSql(database.url);
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  const events = createEventHub(sql);
+  await events.start();
+  // First-run registration is what a new installation shows: sign-up closed after the first user.
+  const services = createRouterServices({
+    db,
+    sql,
+    sealer: createSealer(config.masterKey),
+    log,
+    openSignup: false,
+    events,
+  });
+  const web = createWebHandler({ dev: false, distDir });
+  const server = createApiServer({
+    config,
+    log,
+    db,
+    sql,
+    redis,
+    services,
+    web: async (req, res) => {
+      if (!(await web(req, res))) res.writeHead(404).end();
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+  });
+  const contexts: BrowserContext[] = [];
+
+  return {
+    url,
+    databaseUrl: database.url,
+    db,
+    sql,
+    browser,
+    async newPage(viewport = desktop) {
+      // bypassCSP lets the test inject axe-core; the app itself runs under the real policy.
+      const context = await browser.newContext({ viewport, baseURL: url, bypassCSP: true });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      return page;
+    },
+    async close() {
+      await Promise.allSettled(contexts.map((context) => context.close()));
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await web.close();
+      await events.stop();
+      redis.disconnect();
+      await Promise.all([db.$disconnect(), sql.end()]);
+      await database.drop();
+      await rm(buildDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's serious and critical findings on the page as it is now. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: await axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
+      .axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+}
+
+/** Saves a full-page screenshot as test-artifacts/web/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+}
+
+/** Whether the page is wider than the viewport (something would scroll sideways). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(
+    () => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
+  );
+}
