@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 export { type CommandResult, TestbedError } from './command.ts';
 export { sleeperImage } from './image.ts';
 export { generateKeyPair, type KeyPair } from './keys.ts';
@@ -12,3 +14,6 @@ export {
   type TestbedHost,
   type TestbedSummary,
 } from './testbed.ts';
+
+/** The k3s stand-in executable for test servers (see k3s-standin/k3s). */
+export const k3sStandinPath = fileURLToPath(new URL('../k3s-standin/k3s', import.meta.url));

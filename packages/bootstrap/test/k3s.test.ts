@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type SshSession } from '@flotilla/ssh';
+import {
+  createTestbed,
+  generateKeyPair,
+  type KeyPair,
+  k3sStandinPath,
+  type Testbed,
+} from '@flotilla/testbed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  installK3s,
+  type K3sNode,
+  k3sDeleteNode,
+  k3sDrain,
+  k3sJoin,
+  k3sKubeconfig,
+  k3sLabelNode,
+  k3sNodes,
+  k3sServerInit,
+  k3sToken,
+  k3sUninstall,
+} from '../src/index.ts';
+
+let testbed: Testbed;
+let keys: KeyPair;
+let sessions: SshSession[];
+const source = { kind: 'artifact' as const, path: k3sStandinPath };
+const clusterToken = randomBytes(16).toString('hex');
+
+async function until<T>(check: () => Promise<T | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function open(host: { host: string; port: number; user: string }) {
+  return connect({
+    host: host.host,
+    port: host.port,
+    username: host.user,
+    privateKey: keys.privateKey,
+    timeoutMs: 5_000,
+  });
+}
+
+const readiness = (nodes: K3sNode[]) =>
+  Object.fromEntries(nodes.map((n) => [n.name, n.ready] as const));
+
+beforeAll(async () => {
+  keys = await generateKeyPair();
+  testbed = await createTestbed({ hosts: 3, authorizedKeys: [keys.publicKey] });
+  sessions = await Promise.all(testbed.hosts.map(open));
+});
+
+afterAll(async () => {
+  await Promise.all((sessions ?? []).map((s) => s.close()));
+  await testbed?.destroy();
+});
+
+describe('k3s bootstrap (stand-in binary)', () => {
+  it('installs the binary from an artifact over SFTP, once', async () => {
+    const results = await Promise.all(sessions.map((s) => installK3s(s, { source })));
+    expect(results.map((r) => r.changed)).toEqual([true, true, true]);
+    expect(await installK3s(sessions[0]!, { source })).toEqual({ changed: false });
+    expect(await sessions[0]!.runOk('k3s --version')).toMatch(/^k3s version v1\./);
+  });
+
+  it('forms a cluster: first server, a second server and an agent, all Ready', async () => {
+    const [a, b, c] = testbed.hosts;
+    const init = { token: clusterToken, nodeName: a!.name, advertiseAddr: a!.host };
+    expect(await k3sServerInit(sessions[0]!, init)).toEqual({ changed: true });
+    expect(await k3sServerInit(sessions[0]!, init)).toEqual({ changed: false });
+    const token = await k3sToken(sessions[0]!);
+    expect(token).toMatch(/^K10[0-9a-f]+::server:/);
+
+    const joinServer = {
+      role: 'server' as const,
+      serverAddr: a!.host,
+      token,
+      nodeName: b!.name,
+      advertiseAddr: b!.host,
+    };
+    const joinAgent = {
+      role: 'agent' as const,
+      serverAddr: a!.host,
+      token,
+      nodeName: c!.name,
+      advertiseAddr: c!.host,
+    };
+    expect(await k3sJoin(sessions[1]!, joinServer)).toEqual({ changed: true });
+    expect(await k3sJoin(sessions[2]!, joinAgent)).toEqual({ changed: true });
+    expect(await k3sJoin(sessions[2]!, joinAgent)).toEqual({ changed: false });
+
+    const nodes = await until(async () => {
+      const list = await k3sNodes(sessions[0]!);
+      return list.length === 3 && list.every((n) => n.ready) && list;
+    });
+    const byName = Object.fromEntries(nodes.map((n) => [n.name, n]));
+    expect(byName[a!.name]).toMatchObject({
+      address: a!.host,
+      roles: ['control-plane', 'etcd', 'master'],
+    });
+    expect(byName[b!.name]?.roles).toContain('control-plane');
+    expect(byName[c!.name]).toMatchObject({ address: c!.host, roles: [] });
+    // The second server answers for the cluster too.
+    expect((await k3sNodes(sessions[1]!)).map((n) => n.name).sort()).toEqual(
+      testbed.hosts.map((h) => h.name).sort(),
+    );
+  });
+
+  it('hands out a kubeconfig pointing at the server’s address', async () => {
+    const kubeconfig = await k3sKubeconfig(sessions[0]!, { serverAddr: testbed.hosts[0]!.host });
+    expect(kubeconfig).toContain(`server: https://${testbed.hosts[0]!.host}:6443`);
+    expect(kubeconfig).not.toContain('127.0.0.1');
+    expect(kubeconfig).toContain('client-key-data:');
+  });
+
+  it('refuses a wrong token without showing it', async () => {
+    const extra = await testbed.addHost();
+    const session = await open(extra);
+    try {
+      await installK3s(session, { source });
+      const wrong = `K10${'0'.repeat(64)}::server:not-the-cluster-token`;
+      const error: unknown = await k3sJoin(session, {
+        role: 'agent',
+        serverAddr: testbed.hosts[0]!.host,
+        token: wrong,
+        nodeName: extra.name,
+        advertiseAddr: extra.host,
+        timeoutMs: 20_000,
+      }).catch((e: unknown) => e);
+      expect(String(error)).toMatch(/token mismatch/);
+      expect(String(error)).not.toContain('not-the-cluster-token');
+      expect((await k3sNodes(sessions[0]!)).map((n) => n.name)).not.toContain(extra.name);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a node whose server drops off the network turns NotReady, and Ready when it is back', async () => {
+    const agent = testbed.hosts[2]!.name;
+    await testbed.stop(agent);
+    try {
+      await until(async () => readiness(await k3sNodes(sessions[0]!))[agent] === false);
+    } finally {
+      await testbed.start(agent);
+    }
+    await until(async () => readiness(await k3sNodes(sessions[0]!))[agent] === true);
+  });
+
+  it('labels, drains, uninstalls and deletes a node; each step is a no-op the second time', async () => {
+    const agent = testbed.hosts[2]!.name;
+    const server = sessions[0]!;
+    expect(await k3sLabelNode(server, agent, { 'flotilla.io/node': 'node_abc' })).toEqual({
+      changed: true,
+    });
+    expect(await k3sLabelNode(server, agent, { 'flotilla.io/node': 'node_abc' })).toEqual({
+      changed: false,
+    });
+    expect(await k3sDrain(server, agent)).toEqual({ changed: true });
+    expect(await k3sDrain(server, agent)).toEqual({ changed: false });
+    const drained = (await k3sNodes(server)).find((n) => n.name === agent);
+    expect(drained).toMatchObject({
+      unschedulable: true,
+      labels: { 'flotilla.io/node': 'node_abc' },
+    });
+
+    expect(await k3sUninstall(sessions[2]!)).toEqual({ changed: true });
+    expect(await k3sUninstall(sessions[2]!)).toEqual({ changed: false });
+    expect(
+      (await sessions[2]!.run('test -e /usr/local/bin/k3s || test -e /var/lib/rancher/k3s')).code,
+    ).toBe(1);
+    expect((await sessions[2]!.run('pgrep -f "[b]in/k3s agent"')).code).toBe(1);
+
+    expect(await k3sDeleteNode(server, agent)).toEqual({ changed: true });
+    expect(await k3sDeleteNode(server, agent)).toEqual({ changed: false });
+    // Uninstalled agents send no heartbeats, so the node stays gone.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await k3sNodes(server)).map((n) => n.name).sort()).toEqual(
+      [testbed.hosts[0]!.name, testbed.hosts[1]!.name].sort(),
+    );
+  });
+});
