@@ -145,12 +145,17 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: 'Clusters' }).click();
     await page.getByRole('link', { name: 'New cluster' }).click();
     await page.waitForURL('**/clusters/new');
+    // Cloud providers offer the regions and plan sizes of the shared catalog.
+    await page.getByLabel('Region').selectOption('fra1');
+    expect(await page.getByLabel('Managers: plan').textContent()).toContain('s-2vcpu-4gb');
+    await checkPage(page, '08-create-cluster-cloud');
+    await page.getByLabel('My own servers (SSH)').check();
     await page.getByLabel('Name', { exact: true }).fill('Prod Cluster');
     await page.getByLabel('Server 1 address').fill('300.1.2.3');
     await page.getByRole('button', { name: 'Create cluster' }).click();
     await page.getByText('Lower-case letters, digits and inner hyphens only').waitFor();
     await page.getByText('Must be an IPv4 or IPv6 address or a DNS name').waitFor();
-    await checkPage(page, '08-create-cluster-validation');
+    await checkPage(page, '09-create-cluster-validation');
 
     await page.getByLabel('Name', { exact: true }).fill('web-e2e');
     await page.getByLabel('Server 1 address').fill('127.0.0.1');
@@ -165,7 +170,7 @@ describe('dashboard', () => {
     expect(await page.locator('h1 [data-status]').getAttribute('data-status')).toBe('provisioning');
     expect(await page.locator('[data-node]').count()).toBe(2);
     await page.getByText('Live', { exact: true }).waitFor();
-    await checkPage(page, '09-cluster-provisioning');
+    await checkPage(page, '10-cluster-provisioning');
   });
 
   it('follows status changes and log lines live, without reloading', async () => {
@@ -204,7 +209,7 @@ describe('dashboard', () => {
     expect(await log.textContent()).toContain('joined as worker');
     await page.getByLabel('Show').selectOption('');
     await expect.poll(() => log.locator('li').count()).toBe(3);
-    await checkPage(page, '10-cluster-running');
+    await checkPage(page, '11-cluster-running');
   });
 
   it('lists the cluster with a live badge, search and sort', async () => {
@@ -218,7 +223,7 @@ describe('dashboard', () => {
     await row.waitFor();
     await page.getByRole('button', { name: 'Name' }).click();
     await page.locator('th[aria-sort="ascending"]', { hasText: 'Name' }).waitFor();
-    await checkPage(page, '11-clusters');
+    await checkPage(page, '12-clusters');
 
     await transitionCluster(dashboard.db, clusterId, 'degraded', 'a node went away');
     await row.locator('[data-status="degraded"]').waitFor({ timeout: 20_000 });
@@ -244,7 +249,7 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Grant' }).click();
     const grant = page.locator(`[data-grant="${teammate.email}"]`);
     await grant.waitFor();
-    await checkPage(page, '12-cluster-nodes-access');
+    await checkPage(page, '13-cluster-nodes-access');
     await grant.getByRole('button', { name: 'Revoke' }).click();
     await grant.getByRole('button', { name: `Revoke ${teammate.email}` }).click();
     await grant.waitFor({ state: 'detached' });
@@ -266,10 +271,10 @@ describe('dashboard', () => {
       token,
     );
     for (const [path, name] of [
-      ['/clusters', '13-phone-clusters'],
-      [`/clusters/${clusterId}`, '14-phone-cluster'],
-      ['/clusters/new', '15-phone-create-cluster'],
-      ['/settings/audit', '16-phone-audit'],
+      ['/clusters', '14-phone-clusters'],
+      [`/clusters/${clusterId}`, '15-phone-cluster'],
+      ['/clusters/new', '16-phone-create-cluster'],
+      ['/settings/audit', '17-phone-audit'],
     ] as const) {
       await small.goto(path);
       await small.locator('main h1').waitFor();
@@ -288,7 +293,7 @@ describe('dashboard', () => {
     await page.locator('[data-action="cluster.create"]').waitFor();
     await page.locator('[data-action="sshKey.generate"]').waitFor();
     await page.locator('[data-action="cluster.remove"]').count();
-    await checkPage(page, '17-settings-audit');
+    await checkPage(page, '18-settings-audit');
   });
 
   it('deletes the cluster only after its name is typed', async () => {

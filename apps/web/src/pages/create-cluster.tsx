@@ -1,3 +1,4 @@
+import { catalog, isCloudProvider } from '@flotilla/providers/catalog';
 import {
   clusterCreateInput,
   orchestratorSchema,
@@ -33,12 +34,14 @@ interface Server {
   user: string;
 }
 
-const providerLabels: Record<Provider, string> = {
-  digitalocean: 'DigitalOcean',
-  hetzner: 'Hetzner Cloud',
-  aws: 'AWS',
-  ssh: 'My own servers (SSH)',
-};
+const providerLabel = (provider: Provider) =>
+  isCloudProvider(provider) ? catalog[provider].label : 'My own servers (SSH)';
+
+function planLabel(provider: Provider, plan: Plan): string {
+  if (!isCloudProvider(provider)) return plan;
+  const size = catalog[provider].machineTypes[plan];
+  return `${plan} — ${size.vcpus} vCPU, ${size.memoryGb} GB (${size.type})`;
+}
 
 let serverKeys = 0;
 const newServer = (role: Role): Server => ({
@@ -54,7 +57,7 @@ export function CreateClusterPage() {
   const queryClient = useQueryClient();
   const { organization } = useOrganization();
   const [name, setName] = useState('');
-  const [provider, setProvider] = useState<Provider>('ssh');
+  const [provider, setProvider] = useState<Provider>('digitalocean');
   const [region, setRegion] = useState('');
   const [orchestrator, setOrchestrator] = useState<Orchestrator>('swarm');
   const [managers, setManagers] = useState<Pool>({ plan: 'small', count: '1' });
@@ -160,24 +163,43 @@ export function CreateClusterPage() {
                     setErrors({});
                   }}
                 />
-                {providerLabels[option]}
+                {providerLabel(option)}
               </label>
             ))}
           </div>
-          <Field
-            label={ownServers ? 'Location (optional)' : 'Region'}
-            hint={ownServers ? 'Free text, e.g. office or fra-rack-2.' : undefined}
-            error={errors.region}
-          >
-            {(props) => (
-              <input
-                {...props}
-                value={region}
-                onChange={(event) => setRegion(event.target.value)}
-                placeholder={ownServers ? 'self-hosted' : ''}
-              />
-            )}
-          </Field>
+          {isCloudProvider(provider) ? (
+            <Field label="Region" error={errors.region}>
+              {(props) => (
+                <select
+                  {...props}
+                  value={region}
+                  onChange={(event) => setRegion(event.target.value)}
+                >
+                  <option value="">Choose a region</option>
+                  {catalog[provider].regions.map((option) => (
+                    <option key={option.code} value={option.code}>
+                      {option.name} ({option.code})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ) : (
+            <Field
+              label="Location (optional)"
+              hint="Free text, e.g. office or fra-rack-2."
+              error={errors.region}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  value={region}
+                  onChange={(event) => setRegion(event.target.value)}
+                  placeholder="self-hosted"
+                />
+              )}
+            </Field>
+          )}
         </fieldset>
 
         <fieldset>
@@ -327,7 +349,7 @@ export function CreateClusterPage() {
                     >
                       {planSchema.options.map((plan) => (
                         <option key={plan} value={plan}>
-                          {plan}
+                          {planLabel(provider, plan)}
                         </option>
                       ))}
                     </select>

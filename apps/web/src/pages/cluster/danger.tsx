@@ -71,6 +71,7 @@ export function DangerZone({ cluster }: { cluster: ClusterDetail }) {
 
   return (
     <form
+      className="danger-zone"
       onSubmit={(event) => {
         event.preventDefault();
         if (matches) remove.mutate({ clusterId: cluster.id });

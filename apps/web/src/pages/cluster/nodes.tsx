@@ -77,10 +77,12 @@ export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
                     <span className="mono">{node.ip ?? '—'}</span>
                   </td>
                   <td data-label="Status">
-                    <StatusBadge status={node.status} />
-                    {node.statusReason && node.status !== 'running' && (
-                      <span className="muted"> {node.statusReason}</span>
-                    )}
+                    <span className="status-cell">
+                      <StatusBadge status={node.status} />
+                      {node.statusReason && node.status !== 'running' && (
+                        <span className="muted">{node.statusReason}</span>
+                      )}
+                    </span>
                   </td>
                   <td data-label="Actions">
                     {node.status !== 'deleting' && node.status !== 'draining' && !busy && (
