@@ -1,7 +1,7 @@
 // What a user hands Flotilla per provider. The router validates with these schemas before the
 // credentials are sealed; the clients receive the parsed values.
 import { z } from 'zod';
-import { regionCodes } from './catalog.ts';
+import { type CloudProvider, regionCodes } from './catalog.ts';
 
 export const digitalOceanCredentials = z.object({
   token: z
@@ -54,4 +54,33 @@ export type ProviderCredentials = z.infer<typeof providerCredentials>;
 export function credentialHint(input: ProviderCredentials): string {
   const secret = input.provider === 'aws' ? input.credentials.accessKeyId : input.credentials.token;
   return `…${secret.slice(-4)}`;
+}
+
+/** Anything that seals like `@flotilla/secrets`' createSealer (kept structural: no dependency). */
+export interface CredentialSealer {
+  seal(plaintext: string, context: string): string;
+  open(envelope: string, context: string): string;
+}
+
+/** Binds sealed credentials to their row: an envelope copied into another row does not open. */
+export const providerCredentialContext = (credentialId: string) =>
+  `provider-credential:${credentialId}`;
+
+export function sealProviderCredentials(
+  sealer: CredentialSealer,
+  credentialId: string,
+  input: ProviderCredentials,
+): string {
+  return sealer.seal(JSON.stringify(input.credentials), providerCredentialContext(credentialId));
+}
+
+/** Opens and re-validates what `sealProviderCredentials` stored (the worker's side). */
+export function openProviderCredentials(
+  sealer: CredentialSealer,
+  credentialId: string,
+  provider: CloudProvider,
+  sealed: string,
+): ProviderCredentials {
+  const plaintext = sealer.open(sealed, providerCredentialContext(credentialId));
+  return providerCredentials.parse({ provider, credentials: JSON.parse(plaintext) });
 }
