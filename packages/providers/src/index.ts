@@ -13,6 +13,7 @@ export { createDigitalOceanClient } from './digitalocean.ts';
 export { ProviderError } from './errors.ts';
 export { createHetznerClient } from './hetzner.ts';
 export { serverName } from './naming.ts';
+export { type ObtainServerInput, obtainServer } from './obtain.ts';
 
 export interface CredentialsByProvider {
   digitalocean: DigitalOceanCredentials;

@@ -3,8 +3,10 @@ import {
   digitalOceanTestToken,
   startDigitalOceanStandin,
 } from '@flotilla/cloud-standins';
-import { createCloudClient } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createCloudClient, obtainServer } from '../src/index.ts';
 import { cloudClientContract } from './contract.ts';
+import { openSshPublicKey } from './keys.ts';
 
 cloudClientContract({
   name: 'DigitalOcean',
@@ -43,4 +45,43 @@ cloudClientContract({
   rateLimitStatus: 429,
   honoursResetHeaders: true,
   badCredentialsMessage: /Unable to authenticate you/,
+});
+
+describe('obtainServer', () => {
+  it('registers the key, creates the machine once and returns it running, however often it runs', async () => {
+    const standin = await startDigitalOceanStandin();
+    try {
+      const client = createCloudClient(
+        'digitalocean',
+        { token: digitalOceanTestToken },
+        { baseUrl: standin.url, pollIntervalMs: 20 },
+      );
+      const input = {
+        nodeId: 'node_obtain',
+        clusterId: 'cluster_obtain',
+        region: 'ams3',
+        plan: 'micro' as const,
+        sshKey: { name: 'flotilla-cluster_obtain', publicKey: openSshPublicKey() },
+        userData: '#!/bin/sh\ntrue\n',
+      };
+      const recorded: string[] = [];
+      const onCreated = (server: { id: string }) => {
+        recorded.push(server.id);
+      };
+      const first = await obtainServer(client, input, { timeoutMs: 5_000, onCreated });
+      const again = await obtainServer(client, input, { timeoutMs: 5_000, onCreated });
+      expect(first.status).toBe('running');
+      expect(again.id).toBe(first.id);
+      expect(recorded).toEqual([first.id, first.id]);
+      expect(standin.servers()).toHaveLength(1);
+      expect(standin.servers()[0]).toMatchObject({
+        type: 's-1vcpu-2gb',
+        region: 'ams3',
+        userData: input.userData,
+      });
+      expect(standin.sshKeys()).toHaveLength(1);
+    } finally {
+      await standin.close();
+    }
+  });
 });
