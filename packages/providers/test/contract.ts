@@ -157,6 +157,23 @@ export function cloudClientContract(setup: ContractSetup) {
       expect(limited).toHaveLength(2);
     });
 
+    it('gives up after a bounded number of attempts, saying the failure is retryable', async () => {
+      const impatient = setup.client(standin, 'valid', {
+        ...fast,
+        retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, requestTimeoutMs: 1_000 },
+      });
+      standin.faults.rateLimit(50);
+      const error = await impatient
+        .findServers({ clusterId: 'any' })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ retryable: true, status: setup.rateLimitStatus });
+      const limited = standin
+        .requests()
+        .filter((request) => request.status === setup.rateLimitStatus);
+      expect(limited).toHaveLength(3);
+    });
+
     it('retries 500s on reads and succeeds', async () => {
       await client.createServer(node());
       standin.faults.serverError(2);
