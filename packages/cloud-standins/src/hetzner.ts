@@ -169,7 +169,7 @@ export async function startHetznerStandin(options: HetznerStandinOptions = {}) {
       return error(401, 'unauthorized', 'unable to authenticate');
     }
     if (request.method !== 'GET' && !writeTokens.has(token)) {
-      return error(403, 'token_readonly', 'The token you are using is read-only');
+      return error(403, 'token_readonly', 'The token is only allowed to perform GET requests');
     }
     const { method, path, query } = request;
 

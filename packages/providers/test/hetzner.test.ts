@@ -36,7 +36,7 @@ cloudClientContract({
     });
     if (response.status !== 201) throw new Error(`unlabelled server: ${response.status}`);
   },
-  readOnlyMessage: /The token you are using is read-only/,
+  readOnlyMessage: /The token is only allowed to perform GET requests/,
   rateLimitStatus: 429,
   honoursResetHeaders: true,
   badCredentialsMessage: /unable to authenticate/,
