@@ -112,10 +112,19 @@ export async function installK3s(
     'INSTALL_K3S_SKIP_ENABLE=true',
     ...(source.version ? [sh`INSTALL_K3S_VERSION=${source.version}`] : []),
   ].join(' ');
-  const fetch = sh`(curl -sfL ${url} || wget -qO- ${url})`;
-  await runStep(remote, 'k3s.install', `set -o pipefail 2>/dev/null; ${fetch} | ${env} sh -`, {
-    timeoutMs: options.timeoutMs ?? 600_000,
-  });
+  // Downloaded to a file first: with `curl | sh` a failed download would go unnoticed (POSIX
+  // sh has no pipefail).
+  const script = [
+    'installer=$(mktemp)',
+    sh`if curl -sfL ${url} -o "$installer" || wget -qO "$installer" ${url}; then`,
+    `  ${env} sh "$installer"; rc=$?`,
+    'else',
+    '  echo "could not download the k3s installer" >&2; rc=1',
+    'fi',
+    'rm -f "$installer"',
+    'exit $rc',
+  ].join('\n');
+  await runStep(remote, 'k3s.install', script, { timeoutMs: options.timeoutMs ?? 600_000 });
   return { changed: true };
 }
 

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type SshSession } from '@flotilla/ssh';
 import {
   createTestbed,
   generateKeyPair,
   type KeyPair,
+  k3sInstallerStandinPath,
   k3sStandinPath,
   type Testbed,
 } from '@flotilla/testbed';
@@ -184,5 +188,54 @@ describe('k3s bootstrap (stand-in binary)', () => {
     expect((await k3sNodes(server)).map((n) => n.name).sort()).toEqual(
       [testbed.hosts[0]!.name, testbed.hosts[1]!.name].sort(),
     );
+  });
+});
+
+describe('k3s install from the installer URL', () => {
+  let server: Server;
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('downloads and runs the installer with INSTALL_K3S_* set, once; uninstall removes it', async () => {
+    // A local stand-in for get.k3s.io and the release download, on the testbed network.
+    const requests: string[] = [];
+    const binary = await readFile(k3sStandinPath);
+    const installer = await readFile(k3sInstallerStandinPath, 'utf8');
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/install.sh') {
+        const { port } = server.address() as AddressInfo;
+        res.end(installer.replace('@K3S_BINARY_URL@', `http://${testbed.gateway}:${port}/k3s`));
+      } else if (req.url === '/k3s') {
+        res.end(binary);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, testbed.gateway, resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${testbed.gateway}:${port}/install.sh`;
+
+    const extra = await testbed.addHost();
+    const session = await open(extra);
+    try {
+      const source = { kind: 'url' as const, url, version: 'v1.31.4+k3s1' };
+      expect(await installK3s(session, { source })).toEqual({ changed: true });
+      expect(requests).toEqual(['/install.sh', '/k3s']);
+      expect(await installK3s(session, { source })).toEqual({ changed: false });
+      expect(requests).toHaveLength(2);
+      expect(await session.runOk('k3s --version')).toContain('v1.31.4+k3s1');
+
+      await expect(
+        installK3s(session, { source: { kind: 'url', url: 'file:///etc/passwd' } }),
+      ).rejects.toThrow(/source.url: must be http/);
+
+      expect(await k3sUninstall(session)).toEqual({ changed: true });
+      expect((await session.run('command -v k3s')).code).not.toBe(0);
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -17,3 +17,11 @@ export {
 
 /** The k3s stand-in executable for test servers (see k3s-standin/k3s). */
 export const k3sStandinPath = fileURLToPath(new URL('../k3s-standin/k3s', import.meta.url));
+
+/**
+ * A stand-in for the k3s installer script; serve it with `@K3S_BINARY_URL@` replaced by a URL
+ * the test servers can fetch the stand-in binary from.
+ */
+export const k3sInstallerStandinPath = fileURLToPath(
+  new URL('../k3s-standin/install.sh', import.meta.url),
+);

@@ -32,6 +32,8 @@ export interface TestbedHost {
 export interface Testbed {
   readonly id: string;
   readonly hosts: TestbedHost[];
+  /** This machine's address on the testbed network: servers reach local test services here. */
+  readonly gateway: string;
   /** Runs a shell command on the host directly (not over SSH). */
   exec(name: string, command: string, options?: CommandOptions): Promise<CommandResult>;
   /** Cuts the host off the network; its sshd and dockerd keep running, unreachable. */
@@ -122,6 +124,7 @@ function open(state: TestbedState): Testbed {
   const record = (host: HostState) => recordHost(state, host);
   const testbed: Testbed = {
     id: state.id,
+    gateway: state.gateway,
     get hosts() {
       return state.hosts.map(publicHost);
     },
