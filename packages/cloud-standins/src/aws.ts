@@ -11,6 +11,7 @@ import {
   type MachineBackend,
   MachineFleet,
   type StandinMachine,
+  standinHandle,
 } from './machines.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { ec2Error, ec2Response } from './xml.ts';
@@ -744,18 +745,10 @@ export async function startAwsStandin(options: AwsStandinOptions = {}) {
   });
 
   return {
-    url: http.url,
-    faults,
-    requests: http.requests,
-    /** Instances that are not terminated, in the provider-neutral shape. */
-    servers: () => fleet.list(),
+    ...standinHandle(http, faults, fleet),
     keyPairs: () => [...keyPairs],
     images: (region: string) => [...(imagesByRegion.get(region) ?? [])],
     securityGroups: () => groups.map((group) => ({ ...group, rules: [...group.rules] })),
-    async close() {
-      await http.close();
-      await fleet.close();
-    },
   };
 }
 

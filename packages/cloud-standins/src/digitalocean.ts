@@ -16,6 +16,7 @@ import {
   type MachineBackend,
   MachineFleet,
   type StandinMachine,
+  standinHandle,
 } from './machines.ts';
 
 export const digitalOceanTestToken =
@@ -62,15 +63,7 @@ export async function startDigitalOceanStandin(options: DigitalOceanStandinOptio
   const readTokens = new Set(options.readOnlyTokens ?? [digitalOceanReadOnlyToken]);
   const keys: SshKey[] = [];
   let nextId = 100_000_001;
-  const limit = 5000;
-  let remaining = limit;
   const retryAfter = options.retryAfterSeconds ?? 1;
-
-  const rateHeaders = (): Record<string, string> => ({
-    'ratelimit-limit': String(limit),
-    'ratelimit-remaining': String(Math.max(0, remaining)),
-    'ratelimit-reset': String(Math.ceil(Date.now() / 1000) + retryAfter),
-  });
 
   function droplet(machine: StandinMachine) {
     return {
@@ -265,35 +258,20 @@ export async function startDigitalOceanStandin(options: DigitalOceanStandinOptio
 
   const http = await startHttpStandin({
     faults,
-    rateLimited: () => {
-      remaining = 0;
-      return {
-        status: 429,
-        headers: { ...rateHeaders(), 'retry-after': String(retryAfter) },
-        body: { id: 'too_many_requests', message: 'API Rate limit exceeded.' },
-      };
-    },
+    rateLimit: { limit: 5000, resetSeconds: retryAfter },
+    // DigitalOcean adds Retry-After to its 429s (since 2023).
+    rateLimited: () => ({
+      status: 429,
+      headers: { 'retry-after': String(retryAfter) },
+      body: { id: 'too_many_requests', message: 'API Rate limit exceeded.' },
+    }),
     serverError: () => error(500, 'server_error', 'Server was unable to give you a response.'),
-    handle: async (request) => {
-      // Each request spends one; after a 429 the window has reset by the time the next one arrives.
-      remaining = remaining > 1 ? remaining - 1 : limit - 1;
-      const response = await route(request);
-      if (response === hang) return response;
-      return { ...response, headers: { ...rateHeaders(), ...response.headers } };
-    },
+    handle: route,
   });
 
   return {
-    url: http.url,
-    faults,
-    requests: http.requests,
-    /** Every machine that exists now, in the provider-neutral shape. */
-    servers: () => fleet.list(),
+    ...standinHandle(http, faults, fleet),
     sshKeys: () => [...keys],
-    async close() {
-      await http.close();
-      await fleet.close();
-    },
   };
 }
 

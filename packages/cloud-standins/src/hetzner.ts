@@ -17,6 +17,7 @@ import {
   type MachineBackend,
   MachineFleet,
   type StandinMachine,
+  standinHandle,
 } from './machines.ts';
 
 export const hetznerTestToken = 'hcloud-standin-read-write-token-0000000000000000000000000000000';
@@ -74,14 +75,6 @@ export async function startHetznerStandin(options: HetznerStandinOptions = {}) {
   const actions = new Map<number, Action>();
   let nextId = 4_000_001;
   const limit = 3600;
-  let remaining = limit;
-  const resetSeconds = options.retryAfterSeconds ?? 1;
-
-  const rateHeaders = (): Record<string, string> => ({
-    'RateLimit-Limit': String(limit),
-    'RateLimit-Remaining': String(remaining),
-    'RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + resetSeconds),
-  });
 
   const invalidInput = (field: string) =>
     error(400, 'invalid_input', `invalid input in field '${field}'`);
@@ -320,39 +313,16 @@ export async function startHetznerStandin(options: HetznerStandinOptions = {}) {
 
   const http = await startHttpStandin({
     faults,
-    rateLimited: () => {
-      remaining = 0;
-      return {
-        status: 429,
-        headers: rateHeaders(),
-        body: {
-          error: {
-            code: 'rate_limit_exceeded',
-            message: `limit of ${limit} requests per hour reached`,
-            details: null,
-          },
-        },
-      };
-    },
+    rateLimit: { limit, resetSeconds: options.retryAfterSeconds ?? 1 },
+    rateLimited: () =>
+      error(429, 'rate_limit_exceeded', `limit of ${limit} requests per hour reached`),
     serverError: () => error(500, 'server_error', 'Server error'),
-    handle: async (request) => {
-      remaining = remaining > 1 ? remaining - 1 : limit - 1;
-      const response = await route(request);
-      if (response === hang) return response;
-      return { ...response, headers: { ...rateHeaders(), ...response.headers } };
-    },
+    handle: route,
   });
 
   return {
-    url: http.url,
-    faults,
-    requests: http.requests,
-    servers: () => fleet.list(),
+    ...standinHandle(http, faults, fleet),
     sshKeys: () => [...keys],
-    async close() {
-      await http.close();
-      await fleet.close();
-    },
   };
 }
 

@@ -24,6 +24,11 @@ export const hang = Symbol('hang');
 
 export interface HttpStandinOptions {
   faults: Faults;
+  /**
+   * A request budget announced on every answer as `RateLimit-Limit/-Remaining/-Reset` (the
+   * headers DigitalOcean and Hetzner both send); a planned 429 empties it.
+   */
+  rateLimit?: { limit: number; resetSeconds: number };
   /** The provider's own way of saying "slow down" and "something broke". */
   rateLimited(): StandinResponse;
   serverError(): StandinResponse;
@@ -39,6 +44,16 @@ export interface RequestRecord {
 /** Starts a stand-in on 127.0.0.1 and an ephemeral port; `/_standin/faults` plans trouble. */
 export async function startHttpStandin(options: HttpStandinOptions) {
   const requests: RequestRecord[] = [];
+  const budget = options.rateLimit;
+  let remaining = budget?.limit ?? 0;
+  const rateHeaders = (): Record<string, string> =>
+    budget
+      ? {
+          'RateLimit-Limit': String(budget.limit),
+          'RateLimit-Remaining': String(remaining),
+          'RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + budget.resetSeconds),
+        }
+      : {};
   const server = createServer((req, res) => {
     void serve(req, res).catch((error: unknown) => {
       console.error('stand-in failed to answer', error);
@@ -65,16 +80,23 @@ export async function startHttpStandin(options: HttpStandinOptions) {
     }
 
     let response: StandinResponse | typeof hang;
-    if (options.faults.take('rateLimit')) response = options.rateLimited();
-    else if (options.faults.take('serverError')) response = options.serverError();
-    else response = await options.handle(request);
+    if (options.faults.take('rateLimit')) {
+      remaining = 0;
+      response = options.rateLimited();
+    } else {
+      // Each request spends one; after a 429 the window has reset by the time the next arrives.
+      remaining = remaining > 1 ? remaining - 1 : (budget?.limit ?? 1) - 1;
+      response = options.faults.take('serverError')
+        ? options.serverError()
+        : await options.handle(request);
+    }
 
     if (response === hang) {
       requests.push({ method: request.method, path: request.path, status: 'hung' });
       return;
     }
     requests.push({ method: request.method, path: request.path, status: response.status });
-    send(res, response);
+    send(res, { ...response, headers: { ...rateHeaders(), ...response.headers } });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

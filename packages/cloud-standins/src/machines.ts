@@ -1,3 +1,6 @@
+import type { Faults } from './faults.ts';
+import type { RequestRecord } from './http.ts';
+
 // What a "machine" is behind a stand-in. The memory backend hands out documentation-range
 // addresses nothing ever connects to; a testbed backend starts a real server per machine.
 
@@ -119,4 +122,28 @@ export class MachineFleet {
     await Promise.allSettled([...this.boots]);
     await Promise.allSettled(this.list().map((machine) => this.remove(machine.id)));
   }
+}
+
+/** What every stand-in hands its caller, beside its provider-specific views. */
+export function standinHandle(
+  http: {
+    url: string;
+    requests: () => RequestRecord[];
+    close(): Promise<void>;
+  },
+  faults: Faults,
+  fleet: MachineFleet,
+) {
+  return {
+    url: http.url,
+    faults,
+    /** Every API request answered so far (faults included), oldest first. */
+    requests: http.requests,
+    /** Every machine that exists now, in the provider-neutral shape. */
+    servers: () => fleet.list(),
+    async close() {
+      await http.close();
+      await fleet.close();
+    },
+  };
 }

@@ -31,7 +31,7 @@ import type {
   Server,
   ServerStatus,
 } from './client.ts';
-import { defaultRetryPolicy } from './client.ts';
+import { defaultRetryPolicy, goneServer } from './client.ts';
 import { createServerOnce } from './create.ts';
 import type { AwsCredentials } from './credentials.ts';
 import { ProviderError } from './errors.ts';
@@ -330,14 +330,7 @@ export function createAwsClient(
     } catch (error) {
       if (sdkCode(error) !== 'InvalidInstanceID.NotFound') throw toProviderError(error);
     }
-    return {
-      id,
-      name: '',
-      status: 'gone',
-      publicIpv4: undefined,
-      clusterId: undefined,
-      nodeId: undefined,
-    };
+    return goneServer(id);
   }
 
   async function findServers(

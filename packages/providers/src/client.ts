@@ -12,6 +12,18 @@ export interface Server {
   nodeId: string | undefined;
 }
 
+/** What a lookup says about a machine the provider no longer knows. */
+export function goneServer(id: string): Server {
+  return {
+    id,
+    name: '',
+    status: 'gone',
+    publicIpv4: undefined,
+    clusterId: undefined,
+    nodeId: undefined,
+  };
+}
+
 export interface CreateServerInput {
   nodeId: string;
   clusterId: string;

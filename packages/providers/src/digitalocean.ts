@@ -9,7 +9,7 @@ import type {
   Server,
   ServerStatus,
 } from './client.ts';
-import { defaultRetryPolicy } from './client.ts';
+import { defaultRetryPolicy, goneServer } from './client.ts';
 import { createServerOnce } from './create.ts';
 import { describeCredentialError } from './credential-check.ts';
 import type { DigitalOceanCredentials } from './credentials.ts';
@@ -92,14 +92,7 @@ export function createDigitalOceanClient(
       accept: [404],
     });
     if (status === 404) {
-      return {
-        id,
-        name: '',
-        status: 'gone',
-        publicIpv4: undefined,
-        clusterId: undefined,
-        nodeId: undefined,
-      };
+      return goneServer(id);
     }
     return toServer(body.droplet);
   }

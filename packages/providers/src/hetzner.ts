@@ -10,7 +10,7 @@ import type {
   Server,
   ServerStatus,
 } from './client.ts';
-import { defaultRetryPolicy } from './client.ts';
+import { defaultRetryPolicy, goneServer } from './client.ts';
 import { createServerOnce } from './create.ts';
 import { describeCredentialError } from './credential-check.ts';
 import type { HetznerCredentials } from './credentials.ts';
@@ -107,14 +107,7 @@ export function createHetznerClient(
       accept: [404],
     });
     if (status === 404) {
-      return {
-        id,
-        name: '',
-        status: 'gone',
-        publicIpv4: undefined,
-        clusterId: undefined,
-        nodeId: undefined,
-      };
+      return goneServer(id);
     }
     return toServer(body.server);
   }
