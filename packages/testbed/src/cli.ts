@@ -4,8 +4,8 @@ import { createTestbed, downTestbeds, findHost, listTestbeds } from './testbed.t
 
 const usage = `usage: pnpm testbed <command>
   up N [--authorized-key "<public key>"]...  start N servers, print [{name,host,port,user}]
-  down [--stale | --all]                     remove testbeds (default all; --stale: those whose
-                                             creating process is gone)
+  down [--stale | --all | ID...]             remove testbeds (default all; --stale: those whose
+                                             creating process is gone; or the given ones)
   stop NAME | start NAME                     take a server off the network / back on
   list                                       testbeds and their servers as JSON`;
 
@@ -38,8 +38,12 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'down': {
       const flag = rest[0];
-      if (rest.length > 1 || (flag && flag !== '--stale' && flag !== '--all')) fail(usage);
-      const removed = await downTestbeds({ staleOnly: flag === '--stale' });
+      const ids = rest.filter((arg) => !arg.startsWith('--'));
+      if (ids.length !== rest.length && rest.length > 1) fail(usage);
+      if (flag?.startsWith('--') && flag !== '--stale' && flag !== '--all') fail(usage);
+      const removed = await downTestbeds(
+        ids.length > 0 ? { ids } : { staleOnly: flag === '--stale' },
+      );
       process.stdout.write(`${JSON.stringify({ removed })}\n`);
       return;
     }

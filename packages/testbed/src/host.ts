@@ -319,6 +319,25 @@ async function hasMountsUnder(dir: string): Promise<boolean> {
   });
 }
 
+/**
+ * The host's namespace identities, but only while something still proves they are this host's:
+ * an identity recorded earlier may belong to a newer namespace once the old one is gone, and
+ * matching on it would kill another testbed's processes.
+ */
+async function liveNamespaces(
+  host: HostState,
+): Promise<{ net: string | null; mnt: string | null }> {
+  const netFile = await stat(`/run/netns/${host.netns}`).catch(() => null);
+  const net = netFile && host.netNamespace === `net:[${netFile.ino}]` ? host.netNamespace : null;
+  let mnt: string | null = null;
+  for (const ref of [host.keeper, host.dockerd, host.sshd]) {
+    if (ref && (await isAlive(ref)) && (await namespaceOf(ref.pid, 'mnt')) === host.mntNamespace) {
+      mnt = host.mntNamespace;
+    }
+  }
+  return { net, mnt };
+}
+
 /** Stops every process of the host, removes its namespace, link, cgroups and files. */
 export async function teardownHost(host: HostState): Promise<void> {
   // dockerd stops its containers when asked nicely; everything left is killed below.
@@ -327,7 +346,7 @@ export async function teardownHost(host: HostState): Promise<void> {
     const dockerd = host.dockerd;
     await waitFor(async () => !(await isAlive(dockerd)), 10_000, 100);
   }
-  const namespaces = { net: host.netNamespace, mnt: host.mntNamespace };
+  const namespaces = await liveNamespaces(host);
   const gone = await waitFor(
     async () => {
       const pids = [...(await processesIn(namespaces)), ...(await cgroupPids(host))];

@@ -219,6 +219,9 @@ async function destroyState(state: TestbedState): Promise<void> {
   await tearDownNetwork(state);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  // A second destroy() finds nothing left to stop.
+  state.hosts = [];
+  state.iptablesRules = [];
   await releaseSubnet(state.subnet, state.id);
   await settleWrites(state.id);
   await rm(testbedDir(state.id), { recursive: true, force: true });
@@ -249,9 +252,20 @@ export async function listTestbeds(): Promise<TestbedSummary[]> {
  * Removes testbeds: all of them, or only those whose creating process is gone. Also clears
  * subnet claims and directories that no testbed state accounts for.
  */
-export async function downTestbeds(options: { staleOnly: boolean }): Promise<string[]> {
+export async function downTestbeds(
+  options: { staleOnly: boolean } | { ids: string[] },
+): Promise<string[]> {
   requireRoot();
   const removed: string[] = [];
+  if ('ids' in options) {
+    for (const id of options.ids) {
+      const state = await readState(id);
+      if (!state) throw new TestbedError(`no testbed ${id} (see \`pnpm testbed list\`)`);
+      await destroyState(state);
+      removed.push(id);
+    }
+    return removed;
+  }
   for (const summary of await listTestbeds()) {
     if (options.staleOnly && !summary.stale) continue;
     const state = await readState(summary.id);

@@ -192,6 +192,7 @@ describe('teardown', () => {
     expect((await traces(testbed.id)).links.length).toBeGreaterThan(0);
     await testbed.destroy();
     expect(await traces(testbed.id)).toEqual(nothingLeft);
+    await testbed.destroy();
     const sleepers = await run('pgrep', ['-f', '^/sleeper$']);
     expect(sleepers.stdout).toBe('');
   });
@@ -223,5 +224,63 @@ describe('teardown', () => {
     expect(await traces(id)).toEqual(nothingLeft);
     expect((await listTestbeds()).some((t) => t.id === live.id)).toBe(true);
     await live.destroy();
+  });
+});
+
+describe('CLI', () => {
+  const cli = join(import.meta.dirname, '../src/cli.ts');
+  const tsx = (args: string[], uid?: number) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: import.meta.dirname,
+        ...(uid === undefined ? {} : { uid, gid: uid, env: { ...process.env, HOME: '/tmp' } }),
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+
+  it('says clearly that it needs root', async () => {
+    const result = await tsx(['list'], 65534);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/needs root/);
+  });
+
+  it('up prints the servers, stop/start cut and restore one, down removes the testbed', async () => {
+    const keys = await generateKeyPair();
+    const up = await tsx(['up', '2', '--authorized-key', keys.publicKey]);
+    expect(up.code).toBe(0);
+    const hosts = JSON.parse(up.stdout) as {
+      name: string;
+      host: string;
+      port: number;
+      user: string;
+    }[];
+    expect(hosts).toHaveLength(2);
+    expect(hosts[0]).toMatchObject({ port: 22, user: 'root' });
+    const listed = (await listTestbeds()).find((t) =>
+      t.hosts.some((h) => h.name === hosts[0]!.name),
+    );
+    // Made by a process that has exited, yet not stale: CLI testbeds stay until `down`.
+    expect(listed).toMatchObject({ persistent: true, stale: false });
+    const id = listed!.id;
+    try {
+      expect(await reachable(hosts[1]!.host)).toBe(true);
+      expect((await tsx(['stop', hosts[1]!.name])).code).toBe(0);
+      expect(await reachable(hosts[1]!.host)).toBe(false);
+      expect((await tsx(['start', hosts[1]!.name])).code).toBe(0);
+      expect(await reachable(hosts[1]!.host, 22, 3_000)).toBe(true);
+      expect((await tsx(['stop', 'no-such-host'])).stderr).toMatch(
+        /no testbed host named no-such-host/,
+      );
+    } finally {
+      const down = await tsx(['down', id]);
+      expect(down).toMatchObject({ code: 0 });
+      expect(JSON.parse(down.stdout)).toEqual({ removed: [id] });
+    }
+    expect(await traces(id)).toEqual(nothingLeft);
   });
 });
