@@ -139,6 +139,8 @@ export function createAwsClient(
   const clients = new Map<string, EC2Client>();
   const images = new Map<string, string>();
   const groups = new Map<string, string>();
+  // Messages name the key the way the dashboard shows it, never in full.
+  const keyHint = `…${credentials.accessKeyId.slice(-4)}`;
 
   function ec2(region: string): EC2Client {
     let client = clients.get(region);
@@ -368,7 +370,7 @@ export function createAwsClient(
           return {
             ok: false,
             problem: 'bad-token',
-            message: `AWS rejected the access key ${credentials.accessKeyId}: ${failure.message}`,
+            message: `AWS rejected the access key ${keyHint}: ${failure.message}`,
           };
         }
         if (failure.status === undefined)
@@ -395,19 +397,19 @@ export function createAwsClient(
           }),
         );
       } catch (error) {
-        const code = sdkCode(error);
-        if (code === 'DryRunOperation') {
+        // toProviderError keeps the SDK's code, and passes through the image lookup's own error.
+        const failure = toProviderError(error);
+        if (failure.code === 'DryRunOperation') {
           return {
             ok: true,
-            message: `AWS access key ${credentials.accessKeyId} can launch instances in ${credentials.region}`,
+            message: `AWS access key ${keyHint} can launch instances in ${credentials.region}`,
           };
         }
-        const failure = toProviderError(error);
-        if (code === 'UnauthorizedOperation') {
+        if (failure.code === 'UnauthorizedOperation') {
           return {
             ok: false,
             problem: 'read-only',
-            message: `AWS access key ${credentials.accessKeyId} may not launch instances (ec2:RunInstances): ${failure.message}`,
+            message: `AWS access key ${keyHint} may not launch instances (needs ec2:RunInstances, ec2:DescribeImages and the other calls in the README): ${failure.message}`,
           };
         }
         return { ok: false, problem: 'provider-error', message: `${label}: ${failure.message}` };
