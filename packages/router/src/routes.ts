@@ -33,7 +33,7 @@ function describe(path: string, procedure: AnyProcedure): Route {
     summary: def.meta.summary,
     auth: !def.meta.public,
     input: def.inputs[0] as z.ZodType | undefined,
-    output: def.output as z.ZodType | undefined,
+    output: (def.output ?? def.meta.documentedOutput) as z.ZodType | undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import { IllegalTransitionError } from '@flotilla/lifecycle';
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { z } from 'zod';
 import type { Context } from './context.ts';
 import { describeError } from './errors.ts';
 import type { Principal } from './session.ts';
@@ -14,6 +15,8 @@ export interface Meta {
   audit?: boolean;
   /** Served without a bearer token (sign-up, login). */
   public?: boolean;
+  /** The result's schema for the OpenAPI document, when it is not enforced with `.output()`. */
+  documentedOutput?: z.ZodType;
 }
 
 const t = initTRPC
