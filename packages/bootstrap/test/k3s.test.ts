@@ -25,22 +25,13 @@ import {
   k3sToken,
   k3sUninstall,
 } from '../src/index.ts';
+import { until } from './until.ts';
 
 let testbed: Testbed;
 let keys: KeyPair;
 let sessions: SshSession[];
 const source = { kind: 'artifact' as const, path: k3sStandinPath };
 const clusterToken = randomBytes(16).toString('hex');
-
-async function until<T>(check: () => Promise<T | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 function open(host: { host: string; port: number; user: string }) {
   return connect({

@@ -14,21 +14,12 @@ import {
   swarmNodes,
   swarmRemoveNode,
 } from '../src/index.ts';
+import { until } from './until.ts';
 
 let testbed: Testbed;
 let sessions: SshSession[];
 let manager: SshSession;
 const ids: string[] = [];
-
-async function until<T>(check: () => Promise<T | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 beforeAll(async () => {
   const keys = await generateKeyPair();
