@@ -112,6 +112,34 @@ export function createDigitalOceanClient(
     );
   }
 
+  async function deleteServer(id: string): Promise<void> {
+    await request({
+      method: 'DELETE',
+      path: `/v2/droplets/${encodeURIComponent(id)}`,
+      accept: [404],
+    });
+    options.log?.info({ provider, serverId: id }, 'deleted DigitalOcean droplet');
+  }
+
+  /**
+   * The node's droplet. DigitalOcean has no idempotency token and allows duplicate names, so two
+   * jobs racing for one node can both create one; whoever looks next keeps the oldest (lowest
+   * id, the same choice for every racer) and deletes the others.
+   */
+  async function settle(nodeId: string): Promise<Server | undefined> {
+    const [keep, ...extra] = (await findServers({ nodeId })).sort(
+      (a, b) => Number(a.id) - Number(b.id),
+    );
+    for (const duplicate of extra) {
+      options.log?.warn(
+        { provider, nodeId, serverId: duplicate.id, kept: keep?.id },
+        'deleting a second droplet created for the same node by a concurrent job',
+      );
+      await deleteServer(duplicate.id);
+    }
+    return keep;
+  }
+
   return {
     provider,
 
@@ -177,7 +205,7 @@ export function createDigitalOceanClient(
         provider: 'DigitalOcean',
         log: options.log,
         retry,
-        find: async () => (await findServers({ nodeId: input.nodeId }))[0],
+        find: () => settle(input.nodeId),
         create: async () => {
           const { body } = await request<{ droplet: Droplet }>({
             method: 'POST',
@@ -194,7 +222,7 @@ export function createDigitalOceanClient(
               ipv6: false,
             },
           });
-          return toServer(body.droplet);
+          return (await settle(input.nodeId)) ?? toServer(body.droplet);
         },
       });
     },
@@ -209,14 +237,7 @@ export function createDigitalOceanClient(
 
     findServers,
 
-    async deleteServer(id) {
-      await request({
-        method: 'DELETE',
-        path: `/v2/droplets/${encodeURIComponent(id)}`,
-        accept: [404],
-      });
-      options.log?.info({ provider, serverId: id }, 'deleted DigitalOcean droplet');
-    },
+    deleteServer,
 
     async removeClusterResources() {},
   };

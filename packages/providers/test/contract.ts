@@ -105,6 +105,16 @@ export function cloudClientContract(setup: ContractSetup) {
       expect(standin.servers()).toHaveLength(1);
     });
 
+    it('ends with one machine when two jobs create the same node at the same time', async () => {
+      const input = node();
+      const [first, second] = await Promise.all([
+        client.createServer(input),
+        client.createServer(input),
+      ]);
+      expect(second.id).toBe(first.id);
+      expect(standin.servers()).toHaveLength(1);
+    });
+
     it('finds the machine a create made before its answer was lost to a timeout', async () => {
       standin.faults.hangAfterCreate(1);
       const input = node();
