@@ -20,6 +20,11 @@ export interface ConnectOptions {
   expectedHostKey?: string;
   /** Limit for TCP connect plus handshake plus authentication. */
   timeoutMs: number;
+  /**
+   * Keepalive period (default 5 s). After three unanswered keepalives the connection counts as
+   * lost and running commands fail with ConnectionLostError.
+   */
+  keepaliveMs?: number;
 }
 
 export interface CommandResult {
@@ -99,7 +104,7 @@ export function connect(options: ConnectOptions): Promise<SshSession> {
       privateKey: options.privateKey,
       readyTimeout: options.timeoutMs,
       // Detects a server that vanished from the network while a command runs.
-      keepaliveInterval: 5_000,
+      keepaliveInterval: options.keepaliveMs ?? 5_000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         presented = formatHostKey(key);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CommandError,
   CommandTimeoutError,
+  ConnectionLostError,
   type ConnectOptions,
   connect,
   HostKeyMismatchError,
@@ -90,6 +91,26 @@ describe('connect and run', () => {
         'done\n',
       );
     } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('connection loss', () => {
+  it('fails a running command when the server drops off the network', async () => {
+    const name = testbed.hosts[1]!.name;
+    const session = await connect({ ...options, host: testbed.hosts[1]!.host, keepaliveMs: 500 });
+    const running = session.run('sleep 20', { timeoutMs: 30_000 }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await testbed.stop(name);
+    try {
+      const error = await running;
+      expect(error).toBeInstanceOf(ConnectionLostError);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await expect(session.run('true')).rejects.toBeInstanceOf(ConnectionLostError);
+    } finally {
+      await testbed.start(name);
       await session.close();
     }
   });
