@@ -6,6 +6,7 @@ import { createLogger } from '@flotilla/log';
 import { createOutboxDispatcher, createQueues } from '@flotilla/queue';
 import { createEventHub, createRouterServices } from '@flotilla/router';
 import { createSealer } from '@flotilla/secrets';
+import { createWebHandler } from '@flotilla/web/serve';
 import { Redis } from 'ioredis';
 import { createApiServer } from './server.ts';
 
@@ -55,7 +56,9 @@ const services = createRouterServices({
   },
 });
 
-const server = createApiServer({ config, log, db, sql, redis, services });
+// The dashboard from the same origin: the built files (built once on first start if missing).
+const web = createWebHandler({ dev: false });
+const server = createApiServer({ config, log, db, sql, redis, services, web });
 server.listen(config.PORT, config.HOST, () => {
   log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 });
@@ -69,6 +72,7 @@ async function shutdown(signal: string) {
   server.closeIdleConnections();
   await dispatcher.stop();
   await events.stop();
+  await web.close();
   await Promise.allSettled([
     db.$disconnect(),
     sql.end({ timeout: 5 }),

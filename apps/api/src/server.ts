@@ -1,10 +1,4 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '@flotilla/config';
 import type { Db, Sql } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
@@ -27,8 +21,11 @@ export interface ApiDeps {
   redis: Redis;
   /** The router's services; built from the rest when not given. */
   services?: RouterServices;
-  /** Serves everything outside /api, /trpc and /health (the dashboard). */
-  web?: RequestListener;
+  /**
+   * Serves everything outside /api, /trpc and /health (the dashboard). Resolving `false` means
+   * "not mine": the API answers 404.
+   */
+  web?: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 }
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -90,7 +87,7 @@ export function createApiServer(deps: ApiDeps): Server {
       const report = await health(deps.sql, deps.redis);
       return sendJson(res, report.status === 'healthy' ? 200 : 503, report);
     }
-    if (deps.web) return deps.web(req, res);
+    if (deps.web && (await deps.web(req, res)) !== false) return;
     sendError(res, 404, { code: 'NOT_FOUND', message: `No route for ${req.method} ${path}` });
   }
 
