@@ -124,8 +124,8 @@ export async function swarmJoin(
   }
   const before = await swarmInfo(remote);
   if (before.state === 'active' || before.state === 'pending') {
-    const known = before.managers.some((m) => m.split(':')[0] === manager);
-    if (!known && !before.isManager) {
+    // Every member lists the swarm's managers, so the given manager's address identifies it.
+    if (!before.managers.some((m) => m.split(':')[0] === manager)) {
       throw new BootstrapError(
         `swarm.join: this server is already in another swarm (managers ${before.managers.join(', ')})`,
       );

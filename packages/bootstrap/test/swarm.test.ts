@@ -100,6 +100,14 @@ describe('swarm bootstrap', () => {
       advertiseAddr: c!.host,
     });
     expect(again).toEqual({ changed: false, nodeId: joinC.nodeId });
+    // A server in this swarm is not silently moved to another one.
+    await expect(
+      swarmJoin(sessions[2]!, {
+        token: tokens.worker,
+        managerAddr: '10.0.0.1',
+        advertiseAddr: c!.host,
+      }),
+    ).rejects.toThrow(/already in another swarm/);
     expect(await swarmNodes(manager)).toHaveLength(3);
   });
 
