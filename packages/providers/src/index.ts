@@ -14,6 +14,7 @@ export { ProviderError } from './errors.ts';
 export { createHetznerClient } from './hetzner.ts';
 export { serverName } from './naming.ts';
 export { type ObtainServerInput, obtainServer } from './obtain.ts';
+export { sweepOrphans } from './sweep.ts';
 
 export interface CredentialsByProvider {
   digitalocean: DigitalOceanCredentials;

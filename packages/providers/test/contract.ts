@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudClient, CloudClientOptions, CreateServerInput } from '../src/client.ts';
 import { ProviderError } from '../src/errors.ts';
+import { sweepOrphans } from '../src/sweep.ts';
 import { openSshPublicKey } from './keys.ts';
 
 export interface ContractStandin {
@@ -145,6 +146,17 @@ export function cloudClientContract(setup: ContractSetup) {
         inputs.map((input) => input.nodeId),
       );
       expect(await client.findServers()).toHaveLength(6);
+    });
+
+    it('sweeps machines whose node is gone, and nothing else', async () => {
+      const live = await client.createServer(node('cluster_sweep'));
+      const orphan = await client.createServer(node('cluster_sweep'));
+      await setup.createUntaggedMachine(standin);
+      const known = new Set([live.nodeId]);
+      const swept = await sweepOrphans(client, { keep: (server) => known.has(server.nodeId) });
+      expect(swept.map((server) => server.id)).toEqual([orphan.id]);
+      expect(standin.servers()).toHaveLength(2);
+      expect((await client.findServers()).map((server) => server.id)).toEqual([live.id]);
     });
 
     it('lists only machines that carry Flotilla tags', async () => {
