@@ -130,6 +130,29 @@ describe('provider credentials', () => {
     ]);
   });
 
+  it('still lists credentials that no longer open, saying so instead of failing', async () => {
+    const stored = await as(owner.token).provider.setCredentials({
+      organizationId: owner.organizationId,
+      provider: 'hetzner',
+      name: 'old-master-key',
+      credentials: { token: 'hcloud-token-sealed-before-key-rotation' },
+    });
+    // Sealed under a different master key, as after a rotation done wrong.
+    const foreign = createSealer(randomBytes(32)).seal(
+      '{"token":"x"}',
+      `provider-credential:${stored.id}`,
+    );
+    await db.providerCredential.update({
+      where: { id: stored.id },
+      data: { secretEncrypted: foreign },
+    });
+    const listed = await as(owner.token).provider.listCredentials({
+      organizationId: owner.organizationId,
+      provider: 'hetzner',
+    });
+    expect(listed.find((credential) => credential.id === stored.id)?.hint).toMatch(/^unreadable/);
+  });
+
   it('refuses bad credentials naming the field', async () => {
     const error = await as(owner.token)
       .provider.setCredentials({

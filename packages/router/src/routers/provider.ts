@@ -71,12 +71,22 @@ function open(ctx: Ctx, row: CredentialRow) {
   );
 }
 
+/** A row sealed under another master key still lists (so it can be replaced or removed). */
+function hintOf(ctx: Ctx, row: CredentialRow): string {
+  try {
+    return credentialHint(open(ctx, row));
+  } catch (error) {
+    ctx.log.warn({ err: error, providerCredentialId: row.id }, 'provider credentials do not open');
+    return 'unreadable: stored under another master key, set them again';
+  }
+}
+
 function credentialOut(ctx: Ctx, row: CredentialRow): z.infer<typeof providerCredential> {
   return {
     id: row.id,
     provider: row.provider as CloudProvider,
     name: row.name,
-    hint: credentialHint(open(ctx, row)),
+    hint: hintOf(ctx, row),
     defaultRegion: row.defaultRegion,
     clusters: row._count.clusters,
     createdAt: row.createdAt.toISOString(),
