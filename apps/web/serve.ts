@@ -2,11 +2,13 @@
 // Production: the files `vite build` wrote to apps/web/dist, built here once if missing, with
 // long-lived caching for hashed assets and index.html for every other page (history routing).
 // Development: Vite in middleware mode, so edits reload in the browser.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 export interface WebHandlerOptions {
@@ -191,19 +193,38 @@ function send(
 }
 
 /**
- * Builds the dashboard when no build exists (a fresh clone running `pnpm start`). It writes to
- * a private folder first and then moves it into place, so a concurrent reader never sees half
- * a build and two processes building at once do not clobber each other.
+ * Builds the dashboard when no build exists (a fresh clone running `pnpm start`). The build runs
+ * in its own process with NODE_ENV=production (a build started from a test run would otherwise
+ * bundle React's development runtime) and writes to a private folder first, moved into place at
+ * the end, so a concurrent reader never sees half a build and two builders never clobber each
+ * other.
  */
 export async function buildInto(distDir: string): Promise<void> {
-  const { build } = await import('vite');
+  const viteBin = join(
+    dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+    'bin',
+    'vite.js',
+  );
   const staging = `${distDir}.building-${process.pid}-${Date.now()}`;
   try {
-    await build({
-      configFile: join(webRoot, 'vite.config.ts'),
-      root: webRoot,
-      logLevel: 'warn',
-      build: { outDir: staging, emptyOutDir: true },
+    await new Promise<void>((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        [viteBin, 'build', '--outDir', staging, '--emptyOutDir', '--logLevel', 'warn'],
+        {
+          cwd: webRoot,
+          env: { ...process.env, NODE_ENV: 'production' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.once('error', fail);
+      child.once('exit', (code) =>
+        code === 0 ? done() : fail(new Error(`vite build failed (${code}): ${stderr.trim()}`)),
+      );
     });
     await rename(staging, distDir).catch(async (error: NodeJS.ErrnoException) => {
       // Someone else finished first: their build is as good as ours.

@@ -10,7 +10,6 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
-    // One browser bundle: a server-only module reaching it would show up as a build warning.
     target: 'es2022',
   },
 });

@@ -212,6 +212,20 @@ describe('dashboard', () => {
     await checkPage(page, '11-cluster-running');
   });
 
+  it('keeps following after the event stream is cut', async () => {
+    dashboard.dropConnections();
+    await appendLog(dashboard.db, {
+      clusterId,
+      step: 'health',
+      message: 'still here after the cut',
+    });
+    await page
+      .getByRole('list', { name: 'Log lines' })
+      .getByText('still here after the cut')
+      .waitFor({ timeout: 20_000 });
+    await page.getByText('Live', { exact: true }).waitFor();
+  });
+
   it('lists the cluster with a live badge, search and sort', async () => {
     await page.getByRole('link', { name: 'Clusters' }).first().click();
     const row = page.locator('[data-cluster="web-e2e"]');
@@ -308,6 +322,33 @@ describe('dashboard', () => {
     await page
       .locator('[data-cluster="web-e2e-renamed"] [data-status="deleting"]')
       .waitFor({ timeout: 20_000 });
+  });
+
+  it('can be driven from the keyboard alone', async () => {
+    const keyboard = await dashboard.newPage();
+    await keyboard.goto('/sign-in');
+    await keyboard.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await keyboard.keyboard.press('Tab');
+    expect(await keyboard.evaluate(() => document.activeElement?.getAttribute('name'))).toBe(
+      'email',
+    );
+    await keyboard.keyboard.type(teammate.email);
+    await keyboard.keyboard.press('Tab');
+    await keyboard.keyboard.type(teammate.password);
+    await keyboard.keyboard.press('Enter');
+    await keyboard.waitForURL('**/clusters');
+    // First stop on every signed-in page: the skip link, then the main navigation.
+    await keyboard.keyboard.press('Tab');
+    expect(await keyboard.evaluate(() => document.activeElement?.textContent)).toBe(
+      'Skip to content',
+    );
+    await keyboard.keyboard.press('Tab');
+    await keyboard.keyboard.press('Tab');
+    await keyboard.keyboard.press('Tab');
+    expect(await keyboard.evaluate(() => document.activeElement?.textContent)).toBe('Settings');
+    await keyboard.keyboard.press('Enter');
+    await keyboard.waitForURL('**/settings/tokens');
+    expect(await keyboard.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
   it('signs out, refuses a wrong password with the API’s message, and signs back in', async () => {

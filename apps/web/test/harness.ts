@@ -36,6 +36,8 @@ export interface Dashboard {
   db: Db;
   sql: Sql;
   browser: Browser;
+  /** Cuts every open connection, as an API restart or a flaky network would. */
+  dropConnections(): void;
   /** A fresh browser profile (own localStorage) at the given viewport. */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
@@ -95,6 +97,9 @@ export async function startDashboard(): Promise<Dashboard> {
     db,
     sql,
     browser,
+    dropConnections() {
+      server.closeAllConnections();
+    },
     async newPage(viewport = desktop) {
       // bypassCSP lets the test inject axe-core; the app itself runs under the real policy.
       const context = await browser.newContext({ viewport, baseURL: url, bypassCSP: true });

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from '../components/link.tsx';
 import { Empty, ErrorNotice, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -25,24 +25,25 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
     trpc.cluster.events.subscriptionOptions(
       { clusterId },
       {
-        onStarted: () => {
-          // Whatever happened while we were not listening: read it once.
-          void queryClient.invalidateQueries({ queryKey: clusterKey });
-          void queryClient.invalidateQueries({ queryKey: trpc.cluster.logs.queryKey() });
-        },
         onData: (event) => {
           if (event.kind === 'log') {
             const { at, kind: _kind, clusterId: _clusterId, ...line } = event;
             setLiveLines((lines) => [...lines, { ...line, createdAt: at }]);
           } else {
             void queryClient.invalidateQueries({ queryKey: clusterKey });
-            void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.queryKey() });
+            void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
           }
         },
       },
     ),
   );
   const live = events.status === 'pending';
+  // Each time the stream (re)connects, read once what happened while nobody was listening.
+  useEffect(() => {
+    if (!live) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.cluster.one.queryKey({ clusterId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.cluster.logs.pathKey() });
+  }, [live, clusterId, queryClient, trpc]);
 
   const cluster = useQuery({
     ...trpc.cluster.one.queryOptions({ clusterId }),

@@ -74,7 +74,7 @@ export function CreateClusterPage() {
   const create = useMutation(
     trpc.cluster.create.mutationOptions({
       onSuccess: (cluster) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
         queryClient.setQueryData(trpc.cluster.one.queryKey({ clusterId: cluster.id }), cluster);
         navigate(hrefFor({ page: 'cluster', clusterId: cluster.id }));
       },

@@ -16,7 +16,7 @@ export function RenameForm({ cluster }: { cluster: ClusterDetail }) {
     trpc.cluster.update.mutationOptions({
       onSuccess: (updated) => {
         queryClient.setQueryData(trpc.cluster.one.queryKey({ clusterId: cluster.id }), updated);
-        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
       },
       onError: (error) => setErrors(apiFieldErrors(error)),
     }),
@@ -57,7 +57,7 @@ export function DangerZone({ cluster }: { cluster: ClusterDetail }) {
   const remove = useMutation(
     trpc.cluster.remove.mutationOptions({
       onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
         navigate('/clusters');
       },
     }),

@@ -33,7 +33,7 @@ export function MembersTab() {
     trpc.organization.invite.mutationOptions({
       onSuccess: (invitation) => {
         setInvited(invitation);
-        void queryClient.invalidateQueries({ queryKey: trpc.organization.members.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.organization.members.pathKey() });
       },
       onError: (error) => setErrors(apiFieldErrors(error)),
     }),

@@ -16,7 +16,7 @@ export function SshKeysTab() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [added, setAdded] = useState<string | null>(null);
   const keys = useQuery(trpc.sshKey.list.queryOptions({ organizationId: organization.id }));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.sshKey.list.queryKey() });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.sshKey.list.pathKey() });
 
   const handlers = {
     onSuccess: (key: { name: string }) => {

@@ -16,7 +16,7 @@ export function TokensTab() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<Outputs['token']['create'] | null>(null);
   const tokens = useQuery(trpc.token.list.queryOptions({ limit: 100 }));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.token.list.queryKey() });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.token.list.pathKey() });
 
   const create = useMutation(
     trpc.token.create.mutationOptions({
