@@ -151,6 +151,10 @@ describe('provider credentials', () => {
       provider: 'hetzner',
     });
     expect(listed.find((credential) => credential.id === stored.id)?.hint).toMatch(/^unreadable/);
+    const tested = await as(owner.token)
+      .provider.test({ providerCredentialId: stored.id })
+      .catch((caught: unknown) => caught);
+    expect(codeOf(tested)).toBe('PRECONDITION_FAILED');
   });
 
   it('refuses bad credentials naming the field', async () => {

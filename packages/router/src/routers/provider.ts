@@ -211,7 +211,16 @@ export const providerRouter = router({
     .output(providerTestOutput)
     .mutation(async ({ ctx, input }) => {
       const row = await adminCredential(ctx, input.providerCredentialId);
-      const credentials = open(ctx, row);
+      let credentials: ReturnType<typeof open>;
+      try {
+        credentials = open(ctx, row);
+      } catch {
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message:
+            'These credentials cannot be read (stored under another master key); set them again',
+        });
+      }
       const client = createCloudClient(
         credentials.provider,
         credentials.credentials,
