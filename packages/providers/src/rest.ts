@@ -70,6 +70,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= attempts;
       let response: Response;
+      let text: string;
       try {
         response = await options.fetch(url, {
           method: req.method,
@@ -81,6 +82,8 @@ export function createRestClient(options: RestClientOptions): RestClient {
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: AbortSignal.timeout(options.retry.requestTimeoutMs),
         });
+        // The timeout covers the body too: a server that sends headers and then stalls.
+        text = await response.text();
       } catch (cause) {
         const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
         const message = timedOut
@@ -94,7 +97,6 @@ export function createRestClient(options: RestClientOptions): RestClient {
         throw new ProviderError({ provider: options.provider, message, retryable: true, cause });
       }
 
-      const text = await response.text();
       const body = text ? parseJson(text) : undefined;
       if (response.ok || req.accept?.includes(response.status)) {
         return { status: response.status, body: body as T };
