@@ -58,6 +58,14 @@ const services = createRouterServices({
 
 // The dashboard from the same origin: the built files (built once on first start if missing).
 const web = createWebHandler({ dev: false });
+// Provider APIs where config says (the public ones by default; stand-ins in tests).
+const providerApiUrls = {
+  digitalocean: config.DIGITALOCEAN_API_URL,
+  hetzner: config.HETZNER_API_URL,
+  aws: config.AWS_ENDPOINT_URL_EC2,
+};
+services.cloudClientOptions = (provider) => ({ baseUrl: providerApiUrls[provider] });
+
 const server = createApiServer({ config, log, db, sql, redis, services, web });
 server.listen(config.PORT, config.HOST, () => {
   log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');

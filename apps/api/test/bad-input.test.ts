@@ -100,6 +100,22 @@ const rows: Row[] = [
   ['cluster.logs', () => ({ clusterId, limit: 501 }), 'limit'],
   ['cluster.kubeconfig', () => ({}), 'clusterId'],
   ['cluster.events', () => ({ clusterId: '' }), 'clusterId'],
+  [
+    'provider.setCredentials',
+    () => ({
+      organizationId: owner.organizationId,
+      provider: 'hetzner',
+      credentials: { token: 'short' },
+    }),
+    'credentials.token',
+  ],
+  [
+    'provider.listCredentials',
+    () => ({ organizationId: owner.organizationId, provider: 'ibm' }),
+    'provider',
+  ],
+  ['provider.removeCredentials', () => ({ providerCredentialId: '' }), 'providerCredentialId'],
+  ['provider.test', () => ({}), 'providerCredentialId'],
 ];
 
 describe('bad input names the field', () => {

@@ -68,6 +68,11 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     },
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
   });
+  // Provider calls go to a closed loopback port: tests never reach a real cloud API.
+  services.cloudClientOptions = () => ({
+    baseUrl: 'http://127.0.0.1:1',
+    retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, requestTimeoutMs: 2_000 },
+  });
   const server = createApiServer({ config, log, db, sql, redis, services });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

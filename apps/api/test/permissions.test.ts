@@ -129,7 +129,58 @@ const sharedCluster = async () => {
   return shared;
 };
 
+async function newCredential() {
+  const reply = await api.call('POST', '/api/provider.setCredentials', {
+    token: tokens.owner,
+    body: {
+      organizationId,
+      provider: 'hetzner',
+      name: `cred-${Math.random().toString(36).slice(2, 10)}`,
+      credentials: { token: 'h'.repeat(64) },
+    },
+  });
+  return reply.body.result.data.id as string;
+}
+
 const cases: Record<string, Case> = {
+  'provider.setCredentials': {
+    make: async () => ({
+      method: 'POST',
+      path: 'provider.setCredentials',
+      body: {
+        organizationId,
+        provider: 'digitalocean',
+        name: `d-${Math.random()}`,
+        credentials: { token: 'dop_v1_'.padEnd(71, 'a') },
+      },
+    }),
+    expect: org(200, 403),
+  },
+  'provider.listCredentials': {
+    make: async () => ({
+      method: 'GET',
+      path: 'provider.listCredentials',
+      query: { organizationId },
+    }),
+    expect: org(200, 403),
+  },
+  'provider.removeCredentials': {
+    make: async () => ({
+      method: 'DELETE',
+      path: 'provider.removeCredentials',
+      body: { providerCredentialId: await newCredential() },
+    }),
+    expect: org(204, 403),
+  },
+  // The provider API is a closed loopback port here: 200 with "unreachable" means access passed.
+  'provider.test': {
+    make: async () => ({
+      method: 'POST',
+      path: 'provider.test',
+      body: { providerCredentialId: await newCredential() },
+    }),
+    expect: org(200, 403),
+  },
   'auth.me': { make: async () => ({ method: 'GET', path: 'auth.me' }), expect: self(200) },
   'token.list': { make: async () => ({ method: 'GET', path: 'token.list' }), expect: self(200) },
   'token.create': {

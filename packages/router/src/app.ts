@@ -2,6 +2,7 @@ import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { organizationRouter } from './routers/organization.ts';
+import { providerRouter } from './routers/provider.ts';
 import { sshKeyRouter } from './routers/sshKey.ts';
 import { tokenRouter } from './routers/token.ts';
 import { router } from './trpc.ts';
@@ -13,6 +14,7 @@ export const appRouter = router({
   sshKey: sshKeyRouter,
   audit: auditRouter,
   cluster: clusterRouter,
+  provider: providerRouter,
 });
 
 export type AppRouter = typeof appRouter;

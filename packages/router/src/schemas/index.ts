@@ -5,5 +5,6 @@ export * from './auth.ts';
 export * from './cluster.ts';
 export * from './common.ts';
 export * from './organization.ts';
+export * from './provider.ts';
 export * from './sshKey.ts';
 export * from './token.ts';
