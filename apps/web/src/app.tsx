@@ -1,5 +1,5 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Layout } from './components/layout.tsx';
 import { Link } from './components/link.tsx';
 import { Empty } from './components/states.tsx';
@@ -44,6 +44,11 @@ export function App() {
   );
 }
 
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
 const publicPages = new Set<Route['page']>(['signIn', 'register', 'invite']);
 
 function Pages() {
@@ -53,13 +58,10 @@ function Pages() {
   if (!token) {
     if (route.page === 'register') return <RegisterPage />;
     if (route.page === 'invite') return <AcceptInvitePage token={route.token} />;
-    if (route.page !== 'signIn') queueMicrotask(() => navigate('/sign-in', { replace: true }));
+    if (route.page !== 'signIn') return <Redirect to="/sign-in" />;
     return <SignInPage />;
   }
-  if (publicPages.has(route.page) && route.page !== 'invite') {
-    queueMicrotask(() => navigate('/clusters', { replace: true }));
-    return null;
-  }
+  if (publicPages.has(route.page) && route.page !== 'invite') return <Redirect to="/clusters" />;
   if (route.page === 'invite') return <AcceptInvitePage token={route.token} />;
 
   return (
