@@ -44,6 +44,8 @@ export interface Testbed {
   /** Authorizes one more public key for root on every host (and on hosts added later). */
   authorizeKey(publicKey: string): Promise<void>;
   addHost(): Promise<TestbedHost>;
+  /** Stops one server and removes everything it had, like a deleted cloud machine. */
+  removeHost(name: string): Promise<void>;
   /** Loads the tiny `flotilla/sleeper:1` workload image into the host's Docker. */
   importImage(name: string): Promise<string>;
   destroy(): Promise<void>;
@@ -122,6 +124,12 @@ function open(state: TestbedState): Testbed {
     return host;
   };
   const record = (host: HostState) => recordHost(state, host);
+  let nextIndex = 1;
+  const removeHost = async (host: HostState) => {
+    await teardownHost(host);
+    state.hosts = state.hosts.filter((h) => h.name !== host.name);
+    await writeState(state);
+  };
   const testbed: Testbed = {
     id: state.id,
     gateway: state.gateway,
@@ -153,11 +161,20 @@ function open(state: TestbedState): Testbed {
       );
     },
     async addHost() {
-      const index = Math.max(0, ...state.hosts.map((h) => h.index)) + 1;
-      const host = await startHost(state, index, await authorizedKeysOf(state), record);
-      await record(host);
-      return publicHost(host);
+      // Taken before any await, so hosts added at the same time get distinct indexes.
+      const index = Math.max(nextIndex, ...state.hosts.map((h) => h.index + 1));
+      nextIndex = index + 1;
+      try {
+        const host = await startHost(state, index, await authorizedKeysOf(state), record);
+        await record(host);
+        return publicHost(host);
+      } catch (error) {
+        const partial = state.hosts.find((h) => h.index === index);
+        if (partial) await removeHost(partial).catch(() => {});
+        throw error;
+      }
     },
+    removeHost: (name) => removeHost(hostByName(name)),
     importImage: (name) => importImage(hostByName(name)),
     destroy: () => destroyState(state),
   };

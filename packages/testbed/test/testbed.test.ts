@@ -152,6 +152,24 @@ describe('testbed', () => {
     expect((await sshRun(host.host, 'echo still-in')).stdout).toBe('still-in\n');
   });
 
+  it('adds servers at the same time and removes one', async () => {
+    const before = testbed.hosts.length;
+    const [x, y] = await Promise.all([testbed.addHost(), testbed.addHost()]);
+    expect(x!.name).not.toBe(y!.name);
+    expect(testbed.hosts).toHaveLength(before + 2);
+    for (const host of [x!, y!]) {
+      expect((await sshRun(host.host, 'hostname')).stdout).toBe(`${host.name}\n`);
+    }
+    await testbed.removeHost(x!.name);
+    expect(testbed.hosts.map((h) => h.name)).not.toContain(x!.name);
+    expect(await reachable(x!.host)).toBe(false);
+    const netns = await run('ip', ['netns', 'list']);
+    expect(netns.stdout).not.toContain(`ftb-${x!.name}`);
+    expect((await attachTestbed(testbed.id)).hosts.map((h) => h.name)).not.toContain(x!.name);
+    await testbed.removeHost(y!.name);
+    expect(testbed.hosts).toHaveLength(before);
+  });
+
   it('adds a server to a running testbed, reachable from the others', async () => {
     const added = await testbed.addHost();
     expect(testbed.hosts.map((h) => h.name)).toContain(added.name);
