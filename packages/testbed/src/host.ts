@@ -210,6 +210,10 @@ export async function startHost(
   record: (host: HostState) => Promise<void>,
 ): Promise<HostState> {
   const names = hostNames(testbed.id, index);
+  // Recording a second host under an existing name would lose the first one's processes.
+  if (testbed.hosts.some((h) => h.name === names.name)) {
+    throw new TestbedError(`host ${names.name} already exists in testbed ${testbed.id}`);
+  }
   const host: HostState = {
     name: names.name,
     index,
