@@ -51,7 +51,7 @@ export function requestedDelayMs(headers: Headers, now = Date.now()): number | u
 
 export function backoffMs(attempt: number, policy: RetryPolicy): number {
   const exponential = policy.baseDelayMs * 2 ** attempt;
-  // Full jitter keeps many workers that hit the same limit from retrying in lockstep.
+  // Jitter (half fixed, half random) keeps workers that hit the same limit out of lockstep.
   return Math.min(policy.maxDelayMs, exponential / 2 + Math.random() * (exponential / 2));
 }
 
