@@ -17,6 +17,8 @@ export function serveTrpc(
     res,
     path,
     maxBodySize: maxBodyBytes,
+    // One HTTP request cannot fan out into an unbounded number of procedure calls.
+    maxBatchSize: 50,
     createContext: () => createContext(services, requestInfo(req)),
     responseMeta: ({ ctx }) => ({ headers: ctx?.resHeaders ?? {} }),
     onError: ({ error, path: procedure }) => {

@@ -1,3 +1,4 @@
+import { clusterStatuses, nodeStatuses } from '@flotilla/lifecycle';
 import { cloudProviders, plans } from '@flotilla/providers/catalog';
 import { z } from 'zod';
 import {
@@ -15,22 +16,9 @@ export const providerSchema = z.enum([...cloudProviders, 'ssh']);
 export const orchestratorSchema = z.enum(['kubernetes', 'swarm']);
 export const roleSchema = z.enum(['manager', 'worker']);
 export const planSchema = z.enum(plans);
-export const clusterStatusSchema = z.enum([
-  'provisioning',
-  'running',
-  'degraded',
-  'updating',
-  'deleting',
-  'error',
-]);
-export const nodeStatusSchema = z.enum([
-  'provisioning',
-  'running',
-  'down',
-  'draining',
-  'deleting',
-  'error',
-]);
+// The state machine's own lists: a status added there is accepted here.
+export const clusterStatusSchema = z.enum(clusterStatuses);
+export const nodeStatusSchema = z.enum(nodeStatuses);
 export const permissionSchema = z.enum(['view', 'manage']);
 
 /** Node hostnames are `<cluster name>-<ordinal>`, so a cluster name must make a DNS label. */
