@@ -64,8 +64,10 @@ export function hostNames(testbedId: string, index: number) {
 }
 
 /** Containers of this host are grouped under this cgroup, so teardown finds them all. */
-function cgroupParent(host: HostState): string {
-  return `flotilla-testbed-${host.name}`;
+const cgroupPrefix = 'flotilla-testbed-';
+
+function cgroupParent(host: Pick<HostState, 'name'>): string {
+  return `${cgroupPrefix}${host.name}`;
 }
 
 function nsenterArgs(host: HostState, command: readonly string[]): string[] {
@@ -278,7 +280,7 @@ export async function replaceHostKey(host: HostState): Promise<ProcessRef> {
   return host.sshd;
 }
 
-async function removeCgroups(host: HostState): Promise<void> {
+async function removeCgroups(host: Pick<HostState, 'name'>): Promise<void> {
   const name = cgroupParent(host);
   const roots = ['/sys/fs/cgroup'];
   const controllers = await readdir('/sys/fs/cgroup').catch(() => [] as string[]);
@@ -301,7 +303,7 @@ async function removeCgroups(host: HostState): Promise<void> {
   }
 }
 
-async function cgroupPids(host: HostState): Promise<number[]> {
+async function cgroupPids(host: Pick<HostState, 'name'>): Promise<number[]> {
   const pids: number[] = [];
   const walk = async (dir: string): Promise<void> => {
     const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
@@ -373,4 +375,53 @@ export async function teardownHost(host: HostState): Promise<void> {
     throw new TestbedError(`refusing to delete ${host.dir}: something is still mounted under it`);
   }
   await rm(host.dir, { recursive: true, force: true });
+}
+
+/**
+ * Hosts whose testbed has no state any more (a creation killed before it recorded them, or a
+ * bug): found by their dockerd's --cgroup-parent flag, then stopped like any other host.
+ * Returns the names of the hosts removed.
+ */
+export async function sweepOrphanHosts(
+  liveTestbeds: () => Promise<ReadonlySet<string>>,
+): Promise<string[]> {
+  const flag = `--cgroup-parent=/${cgroupPrefix}`;
+  const orphans: { name: string; dockerd: ProcessRef; net: string | null; mnt: string | null }[] =
+    [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (!argv[0]?.endsWith('dockerd')) continue;
+    const name = argv.find((arg) => arg.startsWith(flag))?.slice(flag.length);
+    if (!name) continue;
+    const pid = Number(entry);
+    orphans.push({
+      name,
+      dockerd: await processRef(pid),
+      net: await namespaceOf(pid, 'net'),
+      mnt: await namespaceOf(pid, 'mnt'),
+    });
+  }
+  // States are read after the processes: a testbed records its state before starting any
+  // dockerd, so every dockerd seen above whose testbed is alive is known by now.
+  const live = await liveTestbeds();
+  const found = orphans.filter((orphan) => !live.has(orphan.name.split('-')[0] ?? ''));
+  for (const orphan of found) {
+    signal(orphan.dockerd.pid, 'SIGTERM');
+    await waitFor(async () => !(await isAlive(orphan.dockerd)), 10_000, 100);
+    await waitFor(
+      async () => {
+        const pids = [
+          ...(await processesIn({ net: orphan.net, mnt: orphan.mnt })),
+          ...(await cgroupPids(orphan)),
+        ];
+        for (const pid of pids) signal(pid, 'SIGKILL');
+        return pids.length === 0;
+      },
+      10_000,
+      100,
+    );
+    await removeCgroups(orphan);
+  }
+  return found.map((orphan) => orphan.name);
 }

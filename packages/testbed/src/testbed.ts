@@ -3,7 +3,14 @@
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { CommandOptions, CommandResult } from './command.ts';
 import { run, runOk, TestbedError } from './command.ts';
-import { execInHost, replaceHostKey, setLink, startHost, teardownHost } from './host.ts';
+import {
+  execInHost,
+  replaceHostKey,
+  setLink,
+  startHost,
+  sweepOrphanHosts,
+  teardownHost,
+} from './host.ts';
 import { importImage } from './image.ts';
 import { isAlive, processRef } from './processes.ts';
 import {
@@ -293,6 +300,9 @@ export async function downTestbeds(
   // A testbed being created right now has a claim and a directory a moment before its state:
   // only leftovers older than a minute are orphans.
   const live = new Set((await listStates()).map((s) => s.id));
+  const liveIds = async () => new Set((await listStates()).map((s) => s.id));
+  await sweepOrphanHosts(liveIds);
+  await sweepOrphanNetwork(liveIds);
   const old = async (path: string) =>
     Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? Date.now()) > 60_000;
   for (const id of await listTestbedDirs()) {
@@ -307,6 +317,31 @@ export async function downTestbeds(
     }
   }
   return removed;
+}
+
+/** Namespaces, bridges and iptables rules named for a testbed that has no state. */
+async function sweepOrphanNetwork(liveTestbeds: () => Promise<Set<string>>): Promise<void> {
+  const idOf = (name: string) => /^ftb-(t[a-z0-9]{6})(-\d+)?$/.exec(name)?.[1];
+  const netns = (await run('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => idOf(name));
+  const bridges = (await run('ip', ['-o', 'link', 'show', 'type', 'bridge'])).stdout
+    .split('\n')
+    .map((line) => line.split(': ')[1]?.split('@')[0] ?? '')
+    .filter((name) => idOf(name));
+  const rules = (await run('iptables', ['-w', '-S', 'FORWARD'])).stdout
+    .split('\n')
+    .map((line) => /^-A FORWARD -i (ftb-\S+) -o \1 -j ACCEPT$/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined && idOf(name) !== undefined);
+  // Read after listing: a testbed records its state before creating any of these.
+  const live = await liveTestbeds();
+  const orphan = (name: string) => !live.has(idOf(name) ?? '');
+  for (const name of netns.filter(orphan)) await run('ip', ['netns', 'del', name]);
+  for (const name of bridges.filter(orphan)) await run('ip', ['link', 'del', name]);
+  for (const name of rules.filter(orphan)) {
+    await run('iptables', ['-w', '-D', ...forwardRule(name)]);
+  }
 }
 
 export async function findHost(name: string): Promise<{ testbed: Testbed; host: TestbedHost }> {

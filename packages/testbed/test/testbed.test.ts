@@ -245,6 +245,19 @@ describe('teardown', () => {
   });
 });
 
+describe('orphans', () => {
+  it('down removes servers whose testbed lost its state', async () => {
+    const testbed = await createTestbed({ hosts: 1 });
+    // As if the state had never been written: only the running pieces are left.
+    await rm(join('/run/flotilla-testbed/testbeds', testbed.id), { recursive: true, force: true });
+    expect((await traces(testbed.id)).processes.length).toBeGreaterThan(0);
+    await downTestbeds({ staleOnly: true });
+    expect(await traces(testbed.id)).toEqual(nothingLeft);
+    const rules = await run('iptables', ['-S', 'FORWARD']);
+    expect(rules.stdout).not.toContain(testbed.id);
+  });
+});
+
 describe('CLI', () => {
   const cli = join(import.meta.dirname, '../src/cli.ts');
   const tsx = (args: string[], uid?: number) =>
