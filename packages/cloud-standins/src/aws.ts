@@ -60,6 +60,20 @@ const regions = [
 ];
 const optInRegions = new Set(['af-south-1']);
 
+// Instance types the stand-in launches (a subset of EC2's).
+const instanceTypes = new Set([
+  't3.nano',
+  't3.micro',
+  't3.small',
+  't3.medium',
+  't3.large',
+  't3.xlarge',
+  't3.2xlarge',
+  'm1.small',
+  'm5.large',
+  'c5.large',
+]);
+
 const writeActions = new Set([
   'RunInstances',
   'TerminateInstances',
@@ -515,6 +529,13 @@ export async function startAwsStandin(options: AwsStandinOptions = {}) {
     async RunInstances(params, region) {
       const imageId = params.get('ImageId') ?? '';
       const instanceType = params.get('InstanceType') ?? 'm1.small';
+      if (!instanceTypes.has(instanceType)) {
+        throw new Ec2Error(
+          400,
+          'InvalidParameterValue',
+          `Invalid value '${instanceType}' for InstanceType.`,
+        );
+      }
       const keyName = params.get('KeyName') ?? '';
       const clientToken = params.get('ClientToken') ?? '';
       const groupIds = list(params, 'SecurityGroupId');

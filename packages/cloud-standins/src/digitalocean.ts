@@ -43,6 +43,35 @@ interface SshKey {
   name: string;
 }
 
+// What the account can order, as DigitalOcean's /v2/regions and /v2/sizes list them (a subset).
+const regions = [
+  'nyc1',
+  'nyc3',
+  'sfo2',
+  'sfo3',
+  'tor1',
+  'ams3',
+  'lon1',
+  'fra1',
+  'blr1',
+  'sgp1',
+  'syd1',
+  'atl1',
+];
+const sizes = [
+  's-1vcpu-512mb-10gb',
+  's-1vcpu-1gb',
+  's-1vcpu-2gb',
+  's-2vcpu-2gb',
+  's-2vcpu-4gb',
+  's-4vcpu-8gb',
+  's-8vcpu-16gb',
+  's-16vcpu-32gb',
+  'c-2',
+  'g-2vcpu-8gb',
+];
+const images = ['ubuntu-24-04-x64', 'ubuntu-22-04-x64', 'debian-12-x64', 'rockylinux-9-x64'];
+
 const hostname = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/;
 const tagName = /^[a-zA-Z0-9_:-]{1,255}$/;
 
@@ -209,9 +238,11 @@ export async function startDigitalOceanStandin(options: DigitalOceanStandinOptio
     } = input;
     if (typeof name !== 'string' || !hostname.test(name))
       return invalid('Name Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)');
-    if (typeof region !== 'string' || !region) return invalid('Region is not available');
-    if (typeof size !== 'string' || !size) return invalid('Size is invalid');
-    if (typeof image !== 'string' || !image)
+    if (typeof region !== 'string' || !regions.includes(region))
+      return invalid('Region is not available');
+    if (typeof size !== 'string' || !sizes.includes(size))
+      return invalid('Size is not available in this region.');
+    if (typeof image !== 'string' || !images.includes(image))
       return invalid('You specified an invalid image for Droplet creation.');
     if (userData !== undefined && (typeof userData !== 'string' || userData.length > 64 * 1024)) {
       return invalid('User data must be a string of at most 64 KiB');

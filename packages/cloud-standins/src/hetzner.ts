@@ -55,6 +55,11 @@ interface Action {
   done(): boolean;
 }
 
+// What a project can order, as /v1/server_types, /v1/locations and /v1/images list them (a subset).
+const serverTypes = ['cx22', 'cx32', 'cpx11', 'cpx21', 'cpx31', 'cpx41', 'cpx51', 'cax11', 'ccx13'];
+const locations = ['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin'];
+const systemImages = ['ubuntu-24.04', 'ubuntu-22.04', 'debian-12', 'rocky-9'];
+
 const hostname = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,61}[a-zA-Z0-9])?$/;
 const labelValue = /^([a-zA-Z0-9]([a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?)?$/;
 
@@ -258,9 +263,10 @@ export async function startHetznerStandin(options: HetznerStandinOptions = {}) {
       labels = {},
     } = input;
     if (typeof name !== 'string' || !hostname.test(name)) return invalidInput('name');
-    if (typeof type !== 'string' || !type) return invalidInput('server_type');
-    if (typeof image !== 'string' || !image) return invalidInput('image');
-    if (typeof location !== 'string' || !location) return invalidInput('location');
+    if (typeof type !== 'string' || !serverTypes.includes(type)) return invalidInput('server_type');
+    if (typeof image !== 'string' || !systemImages.includes(image)) return invalidInput('image');
+    if (typeof location !== 'string' || !locations.includes(location))
+      return invalidInput('location');
     if (userData !== undefined && (typeof userData !== 'string' || userData.length > 32 * 1024)) {
       return invalidInput('user_data');
     }

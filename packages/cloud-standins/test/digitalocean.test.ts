@@ -90,6 +90,19 @@ describe('DigitalOcean stand-in', () => {
     expect((await errorOf(gone)).id).toBe('not_found');
   });
 
+  it('refuses a region, size or image DigitalOcean does not offer with 422', async () => {
+    const base = { name: 'ok', region: 'fra1', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' };
+    for (const [field, value, message] of [
+      ['region', 'mars1', /Region is not available/],
+      ['size', 's-1vcpu-3gb', /Size is not available/],
+      ['image', 'windows-95', /invalid image/],
+    ] as const) {
+      const response = await call('POST', '/v2/droplets', { ...base, [field]: value });
+      expect(response.status).toBe(422);
+      expect((await errorOf(response)).message).toMatch(message);
+    }
+  });
+
   it('refuses a droplet name that is not a hostname and an unknown SSH key with 422', async () => {
     const base = { region: 'fra1', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64' };
     const badName = await call('POST', '/v2/droplets', { ...base, name: 'flt_node' });
@@ -104,8 +117,8 @@ describe('DigitalOcean stand-in', () => {
       await call('POST', '/v2/droplets', {
         name,
         region: 'fra1',
-        size: 's',
-        image: 'i',
+        size: 's-1vcpu-1gb',
+        image: 'ubuntu-24-04-x64',
         tags: ['flotilla'],
       });
     }

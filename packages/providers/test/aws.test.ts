@@ -14,6 +14,7 @@ import { openSshPublicKey } from './keys.ts';
 const region = 'eu-central-1';
 
 cloudClientContract({
+  provider: 'aws',
   name: 'AWS',
   region,
   startStandin: ({ maxPerPage }) => startAwsStandin({ maxResults: maxPerPage }),

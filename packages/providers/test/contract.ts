@@ -1,5 +1,6 @@
 // The behaviour every CloudClient owes the worker, run against each provider's stand-in.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CloudProvider, plans, regionCodes } from '../src/catalog.ts';
 import type { CloudClient, CloudClientOptions, CreateServerInput } from '../src/client.ts';
 import { ProviderError } from '../src/errors.ts';
 import { sweepOrphans } from '../src/sweep.ts';
@@ -20,6 +21,7 @@ export interface ContractStandin {
 
 export interface ContractSetup {
   name: string;
+  provider: CloudProvider;
   region: string;
   startStandin(options: { maxPerPage: number }): Promise<ContractStandin>;
   client(
@@ -48,6 +50,7 @@ export function cloudClientContract(setup: ContractSetup) {
     let standin: ContractStandin;
     let client: CloudClient;
     let sshKeyRef: string;
+    let publicKey: string;
     let counter = 0;
 
     const node = (clusterId = 'cluster_contract'): CreateServerInput => ({
@@ -62,7 +65,8 @@ export function cloudClientContract(setup: ContractSetup) {
     beforeEach(async () => {
       standin = await setup.startStandin({ maxPerPage: 2 });
       client = setup.client(standin, 'valid', fast);
-      sshKeyRef = await client.ensureSshKey('flotilla-test', openSshPublicKey());
+      publicKey = openSshPublicKey();
+      sshKeyRef = await client.ensureSshKey('flotilla-test', publicKey, setup.region);
     });
 
     afterEach(async () => {
@@ -231,6 +235,16 @@ export function cloudClientContract(setup: ContractSetup) {
       expect((error as ProviderError).message).toMatch(
         /not running .* after 300 ms \(last status: pending\)/,
       );
+    });
+
+    it("is accepted by the provider for every plan and region of Flotilla's catalog", async () => {
+      for (const region of regionCodes(setup.provider)) {
+        // Key pairs are regional on AWS: each region gets the key first, as obtainServer does.
+        const regionalKey = await client.ensureSshKey('flotilla-test', publicKey, region);
+        await client.createServer({ ...node(), region, sshKeyRef: regionalKey });
+      }
+      for (const plan of plans) await client.createServer({ ...node(), plan });
+      expect(standin.servers()).toHaveLength(regionCodes(setup.provider).length + plans.length);
     });
 
     it('refuses an unknown region with the valid list before calling the provider', async () => {

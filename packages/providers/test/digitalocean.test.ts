@@ -9,6 +9,7 @@ import { cloudClientContract } from './contract.ts';
 import { openSshPublicKey } from './keys.ts';
 
 cloudClientContract({
+  provider: 'digitalocean',
   name: 'DigitalOcean',
   region: 'fra1',
   startStandin: ({ maxPerPage }) => startDigitalOceanStandin({ maxPerPage, retryAfterSeconds: 1 }),

@@ -7,6 +7,7 @@ import { createCloudClient } from '../src/index.ts';
 import { cloudClientContract } from './contract.ts';
 
 cloudClientContract({
+  provider: 'hetzner',
   name: 'Hetzner',
   region: 'nbg1',
   startStandin: ({ maxPerPage }) => startHetznerStandin({ maxPerPage, retryAfterSeconds: 1 }),
