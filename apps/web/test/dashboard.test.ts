@@ -88,6 +88,22 @@ describe('dashboard', () => {
     await checkPage(page, '04-settings-ssh-keys');
   });
 
+  it('stores cloud credentials without ever showing the secret again', async () => {
+    const secret = 'dop_v1_0123456789abcdef0123456789abcdefWXYZ';
+    await page.getByRole('link', { name: 'Provider credentials' }).click();
+    await page.getByText('No cloud credentials yet').waitFor();
+    await page.getByLabel('API token').fill('too-short');
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    await page.getByText('personal access token (dop_v1_…) is required').waitFor();
+    await page.getByLabel('Name').fill('team');
+    await page.getByLabel('API token').fill(secret);
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    const row = page.locator('[data-credential="team"]');
+    await row.getByText('…WXYZ').waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await checkPage(page, '05-settings-credentials');
+  });
+
   it('creates an API token, shows it once, and revokes it', async () => {
     await page.getByRole('link', { name: 'API tokens' }).click();
     await page.getByLabel('Token name').fill('ci-deploy');
@@ -95,7 +111,7 @@ describe('dashboard', () => {
     const secret = await page.getByTestId('once-secret').textContent();
     expect(secret?.length).toBeGreaterThan(20);
     await page.locator('[data-token="ci-deploy"]').waitFor();
-    await checkPage(page, '05-settings-tokens');
+    await checkPage(page, '06-settings-tokens');
 
     // The token works against the plain HTTP API…
     const me = await fetch(`${dashboard.url}/api/auth.me`, {
@@ -125,12 +141,12 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Create invitation' }).click();
     const link = await page.getByTestId('once-secret').textContent();
     expect(link).toContain('/invite?token=');
-    await checkPage(page, '06-settings-members');
+    await checkPage(page, '07-settings-members');
 
     const other = await dashboard.newPage();
     await other.goto(link ?? '');
     await other.getByRole('heading', { name: 'Join your team' }).waitFor();
-    await checkPage(other, '07-accept-invite');
+    await checkPage(other, '08-accept-invite');
     await other.getByLabel('Your name').fill(teammate.name);
     await other.getByLabel('Password').fill(teammate.password);
     await other.getByRole('button', { name: 'Accept invitation' }).click();
@@ -147,15 +163,16 @@ describe('dashboard', () => {
     await page.waitForURL('**/clusters/new');
     // Cloud providers offer the regions and plan sizes of the shared catalog.
     await page.getByLabel('Region').selectOption('fra1');
+    expect(await page.getByLabel('Credentials').inputValue()).toMatch(/^pcred_/);
     expect(await page.getByLabel('Managers: plan').textContent()).toContain('s-2vcpu-4gb');
-    await checkPage(page, '08-create-cluster-cloud');
+    await checkPage(page, '09-create-cluster-cloud');
     await page.getByLabel('My own servers (SSH)').check();
     await page.getByLabel('Name', { exact: true }).fill('Prod Cluster');
     await page.getByLabel('Server 1 address').fill('300.1.2.3');
     await page.getByRole('button', { name: 'Create cluster' }).click();
     await page.getByText('Lower-case letters, digits and inner hyphens only').waitFor();
     await page.getByText('Must be an IPv4 or IPv6 address or a DNS name').waitFor();
-    await checkPage(page, '09-create-cluster-validation');
+    await checkPage(page, '10-create-cluster-validation');
 
     await page.getByLabel('Name', { exact: true }).fill('web-e2e');
     await page.getByLabel('Server 1 address').fill('127.0.0.1');
@@ -170,7 +187,7 @@ describe('dashboard', () => {
     expect(await page.locator('h1 [data-status]').getAttribute('data-status')).toBe('provisioning');
     expect(await page.locator('[data-node]').count()).toBe(2);
     await page.getByText('Live', { exact: true }).waitFor();
-    await checkPage(page, '10-cluster-provisioning');
+    await checkPage(page, '11-cluster-provisioning');
   });
 
   it('follows status changes and log lines live, without reloading', async () => {
@@ -209,7 +226,7 @@ describe('dashboard', () => {
     expect(await log.textContent()).toContain('joined as worker');
     await page.getByLabel('Show').selectOption('');
     await expect.poll(() => log.locator('li').count()).toBe(3);
-    await checkPage(page, '11-cluster-running');
+    await checkPage(page, '12-cluster-running');
   });
 
   it('keeps following after the event stream is cut', async () => {
@@ -237,7 +254,7 @@ describe('dashboard', () => {
     await row.waitFor();
     await page.getByRole('button', { name: 'Name' }).click();
     await page.locator('th[aria-sort="ascending"]', { hasText: 'Name' }).waitFor();
-    await checkPage(page, '12-clusters');
+    await checkPage(page, '13-clusters');
 
     await transitionCluster(dashboard.db, clusterId, 'degraded', 'a node went away');
     await row.locator('[data-status="degraded"]').waitFor({ timeout: 20_000 });
@@ -300,7 +317,7 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Grant' }).click();
     const grant = page.locator(`[data-grant="${teammate.email}"]`);
     await grant.waitFor();
-    await checkPage(page, '13-cluster-nodes-access');
+    await checkPage(page, '14-cluster-nodes-access');
     await grant.getByRole('button', { name: 'Revoke' }).click();
     await grant.getByRole('button', { name: `Revoke ${teammate.email}` }).click();
     await grant.waitFor({ state: 'detached' });
@@ -322,10 +339,10 @@ describe('dashboard', () => {
       token,
     );
     for (const [path, name] of [
-      ['/clusters', '14-phone-clusters'],
-      [`/clusters/${clusterId}`, '15-phone-cluster'],
-      ['/clusters/new', '16-phone-create-cluster'],
-      ['/settings/audit', '17-phone-audit'],
+      ['/clusters', 'phone-1-clusters'],
+      [`/clusters/${clusterId}`, 'phone-2-cluster'],
+      ['/clusters/new', 'phone-3-create-cluster'],
+      ['/settings/audit', 'phone-4-audit'],
     ] as const) {
       await small.goto(path);
       await small.locator('main h1').waitFor();
@@ -343,7 +360,7 @@ describe('dashboard', () => {
     await page.goto('/settings/audit');
     await page.locator('[data-action="cluster.create"]').first().waitFor();
     await page.locator('[data-action="sshKey.generate"]').waitFor();
-    await checkPage(page, '18-settings-audit');
+    await checkPage(page, '15-settings-audit');
   });
 
   it('deletes the cluster only after its name is typed', async () => {

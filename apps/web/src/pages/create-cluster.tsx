@@ -63,6 +63,7 @@ export function CreateClusterPage() {
   const [managers, setManagers] = useState<Pool>({ plan: 'small', count: '1' });
   const [workers, setWorkers] = useState<Pool>({ plan: 'small', count: '2' });
   const [sshKeyId, setSshKeyId] = useState('');
+  const [providerCredentialId, setProviderCredentialId] = useState('');
   const [servers, setServers] = useState<Server[]>(() => [newServer('manager')]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const ownServers = provider === 'ssh';
@@ -70,6 +71,13 @@ export function CreateClusterPage() {
   const sshKeys = useQuery({
     ...trpc.sshKey.list.queryOptions({ organizationId: organization.id }),
     enabled: ownServers,
+  });
+  const credentials = useQuery({
+    ...trpc.provider.listCredentials.queryOptions({
+      organizationId: organization.id,
+      ...(isCloudProvider(provider) ? { provider } : {}),
+    }),
+    enabled: isCloudProvider(provider),
   });
   const create = useMutation(
     trpc.cluster.create.mutationOptions({
@@ -104,7 +112,15 @@ export function CreateClusterPage() {
         ? [{ role: 'worker', plan: workers.plan, count: Number(workers.count) }]
         : []),
     ];
-    return { ...common, provider, region, nodes: pools };
+    const credentialId =
+      providerCredentialId || (credentials.data?.length === 1 ? credentials.data[0]?.id : '');
+    return {
+      ...common,
+      provider,
+      region,
+      nodes: pools,
+      ...(credentialId ? { providerCredentialId: credentialId } : {}),
+    };
   }
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -160,6 +176,7 @@ export function CreateClusterPage() {
                   onChange={() => {
                     setProvider(option);
                     setRegion('');
+                    setProviderCredentialId('');
                     setErrors({});
                   }}
                 />
@@ -167,6 +184,43 @@ export function CreateClusterPage() {
               </label>
             ))}
           </div>
+          {isCloudProvider(provider) && (
+            <Field
+              label="Credentials"
+              hint={
+                <>
+                  The {catalog[provider].label} account the machines are created in.{' '}
+                  <Link href="/settings/credentials">Manage credentials</Link>
+                </>
+              }
+              error={errors.providerCredentialId}
+            >
+              {(props) => (
+                <select
+                  {...props}
+                  value={
+                    providerCredentialId ||
+                    (credentials.data?.length === 1 ? credentials.data[0]?.id : '')
+                  }
+                  onChange={(event) => setProviderCredentialId(event.target.value)}
+                >
+                  <option value="">
+                    {credentials.isPending
+                      ? 'Loading credentials…'
+                      : credentials.data?.length
+                        ? 'Choose credentials'
+                        : 'No credentials yet: add them in settings'}
+                  </option>
+                  {credentials.data?.map((credential) => (
+                    <option key={credential.id} value={credential.id}>
+                      {credential.name} ({credential.hint})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          )}
+          {isCloudProvider(provider) && <ErrorNotice error={credentials.error} />}
           {isCloudProvider(provider) ? (
             <Field label="Region" error={errors.region}>
               {(props) => (

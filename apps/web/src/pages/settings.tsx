@@ -1,6 +1,7 @@
 import { Link } from '../components/link.tsx';
 import { hrefFor, type SettingsTab } from '../route.ts';
 import { AuditTab } from './settings/audit.tsx';
+import { CredentialsTab } from './settings/credentials.tsx';
 import { MembersTab } from './settings/members.tsx';
 import { SshKeysTab } from './settings/ssh-keys.tsx';
 import { TokensTab } from './settings/tokens.tsx';
@@ -8,6 +9,7 @@ import { TokensTab } from './settings/tokens.tsx';
 const tabs: { tab: SettingsTab; label: string }[] = [
   { tab: 'tokens', label: 'API tokens' },
   { tab: 'ssh-keys', label: 'SSH keys' },
+  { tab: 'credentials', label: 'Provider credentials' },
   { tab: 'members', label: 'Members' },
   { tab: 'audit', label: 'Audit log' },
 ];
@@ -31,6 +33,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       </nav>
       {tab === 'tokens' && <TokensTab />}
       {tab === 'ssh-keys' && <SshKeysTab />}
+      {tab === 'credentials' && <CredentialsTab />}
       {tab === 'members' && <MembersTab />}
       {tab === 'audit' && <AuditTab />}
     </>
