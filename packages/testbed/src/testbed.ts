@@ -103,12 +103,7 @@ async function setUpNetwork(state: TestbedState): Promise<void> {
 }
 
 async function tearDownNetwork(state: TestbedState): Promise<void> {
-  for (const rule of state.iptablesRules) {
-    // Repeated, in case the rule was added twice; stops at the first "does not exist".
-    for (let i = 0; i < 5; i++) {
-      if ((await run('iptables', ['-w', '-D', ...rule])).code !== 0) break;
-    }
-  }
+  for (const rule of state.iptablesRules) await run('iptables', ['-w', '-D', ...rule]);
   await run('ip', ['link', 'del', state.bridge]);
 }
 
