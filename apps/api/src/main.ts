@@ -4,7 +4,7 @@ import { ConfigError, developmentMasterKeyWarning, loadConfig } from '@flotilla/
 import { createDb, createSql } from '@flotilla/db';
 import { createLogger } from '@flotilla/log';
 import { createOutboxDispatcher, createQueues } from '@flotilla/queue';
-import { createEventHub, createRouterServices } from '@flotilla/router';
+import { createEventHub, createRouterServices, pruneIdempotencyKeys } from '@flotilla/router';
 import { createSealer } from '@flotilla/secrets';
 import { createWebHandler } from '@flotilla/web/serve';
 import { Redis } from 'ioredis';
@@ -40,6 +40,11 @@ const dispatcher = createOutboxDispatcher({
   onError: (error) => log.warn({ err: error }, 'outbox dispatch failed; retrying'),
 });
 dispatcher.start();
+// Idempotency keys are honoured for a day.
+const pruning = setInterval(() => {
+  pruneIdempotencyKeys(db).catch((error) => log.warn({ err: error }, 'idempotency prune failed'));
+}, 3600_000);
+pruning.unref();
 const events = createEventHub(sql);
 await events.start();
 
@@ -78,6 +83,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'api stopping');
   server.close();
   server.closeIdleConnections();
+  clearInterval(pruning);
   await dispatcher.stop();
   await events.stop();
   await web.close();

@@ -287,3 +287,33 @@ describe('HTTP envelope', () => {
     });
   });
 });
+
+describe('address limit', () => {
+  it('counts every password-hashing endpoint against the client address', async () => {
+    const limited = await startApi({
+      loginLimits: {
+        perIp: { limit: 2, windowMs: 60_000 },
+        perAccount: { limit: 100, windowMs: 60_000 },
+      },
+    });
+    try {
+      const register = (n: number) =>
+        limited.call('POST', '/api/auth.register', {
+          body: { email: `ip-${n}@example.test`, password: 'correct horse battery', name: 'Ip' },
+        });
+      expect((await register(1)).status).toBe(201);
+      expect(
+        (
+          await limited.call('POST', '/api/auth.login', {
+            body: { email: 'ip-1@example.test', password: 'wrong password' },
+          })
+        ).status,
+      ).toBe(401);
+      const third = await register(2);
+      expect(third.status).toBe(429);
+      expect(third.body.error.message).toMatch(/this address/);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -53,3 +53,14 @@ export async function idempotent<T>(
     return result;
   }, options);
 }
+
+/** Keys older than `maxAgeMs` are forgotten: a retry a day later is a new request. */
+export async function pruneIdempotencyKeys(
+  db: Context['db'],
+  maxAgeMs = 24 * 3600_000,
+): Promise<number> {
+  const { count } = await db.idempotencyKey.deleteMany({
+    where: { createdAt: { lt: new Date(Date.now() - maxAgeMs) } },
+  });
+  return count;
+}

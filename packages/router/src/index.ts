@@ -10,6 +10,7 @@ export {
 } from './context.ts';
 export { describeError, type ErrorBody, type FieldIssue, httpStatusOf } from './errors.ts';
 export { createEventHub, type EventHub } from './events.ts';
+export { pruneIdempotencyKeys } from './idempotency.ts';
 export { defaultLoginLimits, type LoginLimits } from './rate-limit.ts';
 export { type Route, routes } from './routes.ts';
 export type { Principal } from './session.ts';
