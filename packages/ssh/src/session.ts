@@ -1,6 +1,7 @@
 // One SSH connection to a server: host key pinned before authentication, commands with a
 // timeout on both ends, uploads over SFTP.
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import {
   CommandError,
@@ -174,16 +175,17 @@ function openSession(client: Client, host: string, hostKey: string): SshSession 
           finish(new CommandTimeoutError(label, timeoutMs));
           return;
         }
-        if (code === null || code === undefined) {
-          finish(
-            new ConnectionLostError(
-              `${label}: channel closed without exit status${signal ? ` (${signal})` : ''}`,
-            ),
-          );
+        // Killed by a signal (e.g. the OOM killer): reported the way a shell does, 128 + n.
+        const signalled = signal
+          ? 128 + (constants.signals[`SIG${signal.replace(/^SIG/, '')}` as NodeJS.Signals] ?? 0)
+          : undefined;
+        const status = typeof code === 'number' ? code : signalled;
+        if (status === undefined) {
+          finish(new ConnectionLostError(`${label}: channel closed without exit status`));
           return;
         }
         finish(null, {
-          code,
+          code: status,
           stdout: Buffer.concat(stdout).toString(),
           stderr: Buffer.concat(stderr).toString(),
         });

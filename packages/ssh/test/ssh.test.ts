@@ -60,6 +60,8 @@ describe('connect and run', () => {
         stdout: `${testbed.hosts[0]!.name}\n`,
         stderr: 'oops\n',
       });
+      // A command killed by a signal reports 128 + n, as a shell would.
+      expect((await session.run('kill -9 $$')).code).toBe(137);
       expect(await session.run('cat', { input: 'from stdin' })).toMatchObject({
         code: 0,
         stdout: 'from stdin',
