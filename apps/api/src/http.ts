@@ -51,6 +51,13 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   };
 }
 
+/** The client hung up before sending its whole body: there is no one left to answer. */
+export class ClientGone extends Error {
+  constructor() {
+    super('client closed the connection before the body ended');
+  }
+}
+
 const tooLarge = () =>
   new HttpError(413, {
     code: 'PAYLOAD_TOO_LARGE',
@@ -64,23 +71,26 @@ export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let done = false;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (done) return;
+      if (settled) return;
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        done = true;
-        reject(tooLarge());
-        return;
-      }
+      if (size > maxBodyBytes) return fail(tooLarge());
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
     });
-    req.on('error', (error) => {
-      if (!done) reject(error);
-    });
+    req.on('error', () => fail(new ClientGone()));
+    // A client that hangs up mid-body ends the request here, not in a promise that never settles.
+    req.on('close', () => fail(new ClientGone()));
   });
 }
 

@@ -14,6 +14,7 @@ import {
 } from '@flotilla/router';
 import { TRPCError } from '@trpc/server';
 import {
+  ClientGone,
   HttpError,
   parseJsonBody,
   queryInput,
@@ -100,6 +101,7 @@ export async function serveProcedure(
     // No input at all is an empty object, so zod names each missing field.
     if (input === undefined && route.input) input = {};
   } catch (error) {
+    if (error instanceof ClientGone) return;
     if (error instanceof HttpError) {
       if (error.status === 413) headers.connection = 'close';
       return sendError(res, error.status, error.body, headers);
