@@ -14,7 +14,14 @@ import { createServerOnce } from './create.ts';
 import { describeCredentialError } from './credential-check.ts';
 import type { DigitalOceanCredentials } from './credentials.ts';
 import { ProviderError } from './errors.ts';
-import { digitalOceanTags, flotillaMarker, idsFromDigitalOceanTags, serverName } from './naming.ts';
+import {
+  clusterMarker,
+  digitalOceanTags,
+  flotillaMarker,
+  idsFromDigitalOceanTags,
+  nodeMarker,
+  serverName,
+} from './naming.ts';
 import { assertRegion } from './region.ts';
 import { createRestClient } from './rest.ts';
 import { md5Fingerprint } from './ssh-key.ts';
@@ -91,18 +98,15 @@ export function createDigitalOceanClient(
       path: `/v2/droplets/${encodeURIComponent(id)}`,
       accept: [404],
     });
-    if (status === 404) {
-      return goneServer(id);
-    }
-    return toServer(body.droplet);
+    return status === 404 ? goneServer(id) : toServer(body.droplet);
   }
 
   async function findServers(filter: { clusterId?: string; nodeId?: string } = {}) {
     // One tag per request: the most specific one the filter allows.
     const tag = filter.nodeId
-      ? `flotilla-node-${filter.nodeId}`
+      ? `${nodeMarker}-${filter.nodeId}`
       : filter.clusterId
-        ? `flotilla-cluster-${filter.clusterId}`
+        ? `${clusterMarker}-${filter.clusterId}`
         : flotillaMarker;
     const servers = (await listDroplets(tag)).map(toServer);
     return servers.filter(

@@ -106,10 +106,7 @@ export function createHetznerClient(
       path: `/v1/servers/${encodeURIComponent(id)}`,
       accept: [404],
     });
-    if (status === 404) {
-      return goneServer(id);
-    }
-    return toServer(body.server);
+    return status === 404 ? goneServer(id) : toServer(body.server);
   }
 
   async function findServers(filter: { clusterId?: string; nodeId?: string } = {}) {
