@@ -455,7 +455,7 @@ export function createAwsClient(
             imageId(region),
           ]);
           const tags = {
-            Name: serverName(input.nodeId),
+            Name: input.name ?? serverName(input.nodeId),
             ...machineLabels(input.clusterId, input.nodeId),
           };
           const result = await send(() =>

@@ -26,6 +26,11 @@ export function goneServer(id: string): Server {
 
 export interface CreateServerInput {
   nodeId: string;
+  /**
+   * The machine's name (a hostname: letters, digits, `-`), e.g. the node's own name. Cosmetic:
+   * the machine is found again by its node tag, never by name. Default `flt-<nodeId>`.
+   */
+  name?: string | undefined;
   clusterId: string;
   region: string;
   plan: Plan;

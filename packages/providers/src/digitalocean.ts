@@ -215,7 +215,7 @@ export function createDigitalOceanClient(
             method: 'POST',
             path: '/v2/droplets',
             body: {
-              name: serverName(input.nodeId),
+              name: input.name ?? serverName(input.nodeId),
               region: input.region,
               size: machineType('digitalocean', input.plan).type,
               image: catalog.digitalocean.image,

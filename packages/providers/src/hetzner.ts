@@ -214,7 +214,7 @@ export function createHetznerClient(
             method: 'POST',
             path: '/v1/servers',
             body: {
-              name: serverName(input.nodeId),
+              name: input.name ?? serverName(input.nodeId),
               server_type: machineType('hetzner', input.plan).type,
               image: catalog.hetzner.image,
               location: input.region,

@@ -95,6 +95,14 @@ export function cloudClientContract(setup: ContractSetup) {
       await client.deleteServer(created.id);
     });
 
+    it('names the machine as asked, and still finds it by its node', async () => {
+      const input = { ...node(), name: 'web-7' };
+      const created = await client.createServer(input);
+      expect(created.name).toBe('web-7');
+      expect((await client.createServer(input)).id).toBe(created.id);
+      expect(standin.servers().map((machine) => machine.name)).toEqual(['web-7']);
+    });
+
     it('registers an SSH key once, however often it is asked', async () => {
       const publicKey = openSshPublicKey('twice');
       const first = await client.ensureSshKey('twice', publicKey);
