@@ -1,7 +1,7 @@
 // The organization the dashboard is showing, chosen in the header and remembered per browser.
 import { useQuery } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext } from 'react';
-import { selectOrganization, useStoredOrganization } from './session.ts';
+import { useStoredOrganization } from './session.ts';
 import { type Outputs, useTRPC } from './trpc.ts';
 
 type Organization = Outputs['auth']['me']['organizations'][number];
@@ -42,5 +42,3 @@ export function useOrganization(): OrganizationState {
   if (!state) throw new Error('useOrganization outside OrganizationProvider');
   return state;
 }
-
-export { selectOrganization };

@@ -378,6 +378,46 @@ describe('dashboard', () => {
       .waitFor({ timeout: 20_000 });
   });
 
+  it('downloads a Kubernetes cluster’s kubeconfig once the worker has stored it', async () => {
+    const token = await page.evaluate(() => window.localStorage.getItem('flotilla.token'));
+    const organizationId = await page.getByLabel('Organization').inputValue();
+    const sshKey = await dashboard.db.sshKey.findFirstOrThrow({ where: { organizationId } });
+    const reply = await fetch(`${dashboard.url}/api/cluster.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        organizationId,
+        name: 'kube-e2e',
+        provider: 'ssh',
+        orchestrator: 'kubernetes',
+        sshKeyId: sshKey.id,
+        nodes: [{ role: 'manager', host: '127.0.2.1' }],
+      }),
+    });
+    const kubeId = (await reply.json()).result.data.id as string;
+    await page.goto(`/clusters/${kubeId}`);
+    await page.getByRole('button', { name: 'Download kubeconfig' }).click();
+    await page.getByRole('alert').getByText('not ready yet').waitFor();
+
+    // What the worker stores after k3s is up: the admin kubeconfig, sealed for this cluster.
+    const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters:\n- name: kube-e2e\n';
+    await dashboard.db.cluster.update({
+      where: { id: kubeId },
+      data: {
+        kubeconfigEncrypted: dashboard.sealer.seal(kubeconfig, `cluster-kubeconfig:${kubeId}`),
+      },
+    });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download kubeconfig' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('kube-e2e.kubeconfig.yaml');
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe(kubeconfig);
+  });
+
   it('can be driven from the keyboard alone', async () => {
     const keyboard = await dashboard.newPage();
     await keyboard.goto('/sign-in');

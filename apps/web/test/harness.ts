@@ -12,7 +12,7 @@ import { createDb, createSql, type Db, type Sql } from '@flotilla/db';
 import { createTestDatabase } from '@flotilla/db/testing';
 import { createLogger } from '@flotilla/log';
 import { createEventHub, createRouterServices } from '@flotilla/router';
-import { createSealer } from '@flotilla/secrets';
+import { createSealer, type Sealer } from '@flotilla/secrets';
 import { Redis } from 'ioredis';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildInto, createWebHandler } from '../serve.ts';
@@ -35,6 +35,8 @@ export interface Dashboard {
   databaseUrl: string;
   db: Db;
   sql: Sql;
+  /** Seals secrets exactly as the API and worker do (same master key). */
+  sealer: Sealer;
   browser: Browser;
   /** Cuts every open connection, as an API restart or a flaky network would. */
   dropConnections(): void;
@@ -62,10 +64,11 @@ export async function startDashboard(): Promise<Dashboard> {
   const events = createEventHub(sql);
   await events.start();
   // First-run registration is what a new installation shows: sign-up closed after the first user.
+  const sealer = createSealer(config.masterKey);
   const services = createRouterServices({
     db,
     sql,
-    sealer: createSealer(config.masterKey),
+    sealer,
     log,
     openSignup: false,
     events,
@@ -96,6 +99,7 @@ export async function startDashboard(): Promise<Dashboard> {
     databaseUrl: database.url,
     db,
     sql,
+    sealer,
     browser,
     dropConnections() {
       server.closeAllConnections();

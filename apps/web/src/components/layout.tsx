@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef } from 'react';
-import { OrganizationProvider, selectOrganization, useMe } from '../organization.tsx';
+import { OrganizationProvider, useMe } from '../organization.tsx';
 import { hrefFor, type Route } from '../route.ts';
-import { signOut, useStoredOrganization } from '../session.ts';
+import { selectOrganization, signOut, useStoredOrganization } from '../session.ts';
 import { useTRPC } from '../trpc.ts';
 import { Link } from './link.tsx';
 import { Empty, ErrorNotice, Loading } from './states.tsx';
