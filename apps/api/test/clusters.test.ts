@@ -314,12 +314,18 @@ describe('cluster.create validation', () => {
     expect(issue.message).toMatch(message);
   });
 
-  it('refuses a duplicate name in the organization with 409', async () => {
+  it('refuses a duplicate name in the organization with 409, on create and on rename', async () => {
     const body = base();
     expect((await createCluster(body)).status).toBe(201);
     const again = await createCluster(body);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/exists/);
+    const other = await createCluster(base());
+    const rename = await api.call('PATCH', '/api/cluster.update', {
+      token: owner.token,
+      body: { clusterId: other.body.result.data.id, name: body.name },
+    });
+    expect(rename.status).toBe(409);
   });
 
   it("takes the user's own servers with an SSH key of the organization, not another one", async () => {
