@@ -4,8 +4,7 @@
 // Development: Vite in middleware mode, so edits reload in the browser.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -18,6 +17,8 @@ export interface WebHandlerOptions {
   distDir?: string;
   /** In dev mode, attach Vite's hot-reload websocket to this server instead of its own port. */
   hmrServer?: Server;
+  /** Where a failed rebuild is reported (default: console). */
+  warn?: (message: string) => void;
 }
 
 /** Resolves true when it answered the request, false when the path is not the dashboard's. */
@@ -94,7 +95,7 @@ function devHandler(options: WebHandlerOptions): WebHandler {
 
 function productionHandler(options: WebHandlerOptions): WebHandler {
   const distDir = resolve(options.distDir ?? join(webRoot, 'dist'));
-  const ready = existsSync(join(distDir, 'index.html')) ? Promise.resolve() : buildInto(distDir);
+  const ready = buildIfStale(distDir, options.warn ?? console.warn);
   // Built files never change while the process runs: read and compress each once.
   const files = new Map<string, Promise<StaticFile | undefined>>();
 
@@ -192,6 +193,32 @@ function send(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+async function newestChange(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.mtimeMs;
+  const entries = await readdir(path);
+  const times = await Promise.all(entries.map((entry) => newestChange(join(path, entry))));
+  return Math.max(info.mtimeMs, ...times);
+}
+
+/**
+ * Builds when there is no build, or when the dashboard's own sources changed after it (a
+ * `git pull` followed by `pnpm start`). A build that cannot run (no Vite in a pruned install)
+ * leaves an existing build in service.
+ */
+async function buildIfStale(distDir: string, warn: (message: string) => void): Promise<void> {
+  const built = await stat(join(distDir, 'index.html')).catch(() => undefined);
+  if (!built) return buildInto(distDir);
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts'].map((name) =>
+    newestChange(join(webRoot, name)),
+  );
+  if (Math.max(...(await Promise.all(sources))) <= built.mtimeMs) return;
+  await buildInto(distDir).catch((error: unknown) => {
+    warn(`dashboard rebuild failed, serving the previous build: ${String(error)}`);
+  });
+}
+
 /**
  * Builds the dashboard when no build exists (a fresh clone running `pnpm start`). The build runs
  * in its own process with NODE_ENV=production (a build started from a test run would otherwise
@@ -226,10 +253,11 @@ export async function buildInto(distDir: string): Promise<void> {
         code === 0 ? done() : fail(new Error(`vite build failed (${code}): ${stderr.trim()}`)),
       );
     });
-    await rename(staging, distDir).catch(async (error: NodeJS.ErrnoException) => {
-      // Someone else finished first: their build is as good as ours.
-      if (!existsSync(join(distDir, 'index.html'))) throw error;
-    });
+    // Swap the old build out and the new one in; readers in this process wait for `ready`.
+    const previous = `${distDir}.previous-${process.pid}-${Date.now()}`;
+    await rename(distDir, previous).catch(() => {});
+    await rename(staging, distDir);
+    await rm(previous, { recursive: true, force: true });
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

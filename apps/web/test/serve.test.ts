@@ -1,5 +1,5 @@
 // The dashboard as the API process serves it: a real `vite build`, a real HTTP server.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,30 @@ describe('production serving', () => {
       for (const marker of ['@prisma/client', 'node:fs', 'node:crypto', 'ioredis', 'ssh2']) {
         expect(code, `${name} contains ${marker}`).not.toContain(marker);
       }
+    }
+  });
+});
+
+describe('a build older than the dashboard sources', () => {
+  it('is rebuilt before the first page is served', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-web-stale-'));
+    const distDir = join(dir, 'dist');
+    try {
+      await buildInto(distDir);
+      // Pretend the build predates the sources (a `git pull` since).
+      await writeFile(join(distDir, 'index.html'), '<!doctype html><p>stale build</p>');
+      await utimes(join(distDir, 'index.html'), new Date(0), new Date(0));
+      const server = await serve(createWebHandler({ dev: false, distDir }));
+      try {
+        const page = await fetchRaw(server, '/');
+        expect(page.body.toString()).toContain('<div id="root"></div>');
+        expect((await stat(join(distDir, 'index.html'))).mtimeMs).toBeGreaterThan(0);
+        expect((await readdir(dir)).sort()).toEqual(['dist']);
+      } finally {
+        server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
