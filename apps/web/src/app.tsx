@@ -21,7 +21,14 @@ function createQueryClient() {
   };
   return new QueryClient({
     queryCache: new QueryCache({ onError }),
-    mutationCache: new MutationCache({ onError }),
+    mutationCache: new MutationCache({
+      onError: (error, _variables, _context, mutation) => {
+        // A wrong password on the sign-in or invitation form is not a dead session.
+        const [path] = (mutation.options.mutationKey ?? []) as unknown[];
+        if (Array.isArray(path) && path[0] === 'auth') return;
+        onError(error);
+      },
+    }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,

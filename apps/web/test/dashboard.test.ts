@@ -2,6 +2,7 @@
 // an SSH key, an API token, a teammate, a cluster on their own servers whose status and log
 // change live, its nodes, grants, rename and deletion. Each page is screenshotted and checked
 // with axe-core at desktop and phone widths.
+import { newId } from '@flotilla/db';
 import { appendLog, transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -416,6 +417,25 @@ describe('dashboard', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe(kubeconfig);
+  });
+
+  it('switches between the organizations the user belongs to', async () => {
+    const user = await dashboard.db.user.findUniqueOrThrow({ where: { email: owner.email } });
+    const other = await dashboard.db.organization.create({
+      data: { id: newId('org'), name: 'Side Project', slug: `side-${Date.now()}` },
+    });
+    await dashboard.db.membership.create({
+      data: { id: newId('mem'), organizationId: other.id, userId: user.id, role: 'member' },
+    });
+    await page.goto('/clusters');
+    const acme = await page.getByLabel('Organization').inputValue();
+    await page.locator('[data-cluster="kube-e2e"]').waitFor();
+    await page.getByLabel('Organization').selectOption({ label: 'Side Project' });
+    await page.getByText('No clusters yet').waitFor();
+    await page.reload();
+    expect(await page.getByLabel('Organization').inputValue()).toBe(other.id);
+    await page.getByLabel('Organization').selectOption(acme);
+    await page.locator('[data-cluster="kube-e2e"]').waitFor();
   });
 
   it('can be driven from the keyboard alone', async () => {

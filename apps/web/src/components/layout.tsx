@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef } from 'react';
 import { OrganizationProvider, useMe } from '../organization.tsx';
-import { hrefFor, type Route } from '../route.ts';
+import { hrefFor, navigate, type Route } from '../route.ts';
 import { selectOrganization, signOut, useStoredOrganization } from '../session.ts';
 import { useTRPC } from '../trpc.ts';
 import { Link } from './link.tsx';
@@ -81,7 +81,8 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
                 value={current?.id}
                 onChange={(event) => {
                   selectOrganization(event.target.value);
-                  queryClient.invalidateQueries();
+                  // Pages of one organization's clusters make no sense in another.
+                  if (route.page === 'cluster') navigate(hrefFor({ page: 'clusters' }));
                 }}
               >
                 {organizations.map((org) => (
