@@ -1,8 +1,8 @@
-// The worker process: BullMQ workers for provisioning, node changes, teardown and health checks.
+// The worker process. SIGTERM/SIGINT: running jobs finish, then it exits; a second signal exits
+// at once (the jobs' locks lapse and another worker resumes them).
 import { ConfigError, loadConfig } from '@flotilla/config';
-import { createDb } from '@flotilla/db';
 import { createLogger } from '@flotilla/log';
-import { Redis } from 'ioredis';
+import { startWorker } from './worker.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -15,19 +15,23 @@ try {
   throw error;
 }
 const log = createLogger({ name: 'worker', level: config.LOG_LEVEL });
-const db = createDb({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
-// BullMQ workers need maxRetriesPerRequest: null (they block on Redis and must retry forever).
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-redis.on('error', (error) => log.debug({ err: error }, 'redis connection error'));
-log.info('worker ready');
+const worker = await startWorker({ config, log });
 
 let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
+function shutdown(signal: string) {
+  if (stopping) {
+    log.warn({ signal }, 'second signal: exiting now; running jobs resume on another worker');
+    process.exit(1);
+  }
   stopping = true;
-  log.info({ signal }, 'worker stopping');
-  await Promise.allSettled([db.$disconnect(), redis.quit()]);
-  process.exit(0);
+  log.info({ signal }, 'worker stopping: letting running jobs finish');
+  worker.close().then(
+    () => process.exit(0),
+    (error) => {
+      log.error({ err: error }, 'worker did not stop cleanly');
+      process.exit(1);
+    },
+  );
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

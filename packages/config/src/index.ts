@@ -37,6 +37,20 @@ const envSchema = z.object({
   FLOTILLA_MASTER_KEY: z.string().optional(),
   FLOTILLA_OPEN_SIGNUP: booleanString.default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Worker: how many cluster and node jobs one process runs at once (node jobs are mostly waiting on SSH).
+  WORKER_CLUSTER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WORKER_NODE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  // A job whose worker stopped renewing its lock (killed, frozen) is handed to another worker
+  // after at most lockDuration + stalledInterval.
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  // Longest a single command over SSH may run before the step fails (and is retried).
+  SSH_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  // Where k3s comes from: the official installer (default), or a k3s binary on the worker's
+  // disk that is uploaded to each server (air-gapped installs).
+  K3S_INSTALL_URL: z.url().default('https://get.k3s.io'),
+  K3S_ARTIFACT: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,33 @@
+// Everything a job needs, created once per worker process and passed in.
+import type { Db } from '@flotilla/db';
+import type { Logger } from '@flotilla/log';
+import type { Queues } from '@flotilla/queue';
+import type { Sealer } from '@flotilla/secrets';
+import type { ConnectOptions, SshSession } from '@flotilla/ssh';
+
+export interface EngineSettings {
+  /** Longest one command over SSH may run. */
+  sshCommandTimeoutMs: number;
+  /** How long one attempt keeps trying to reach a server's SSH port. */
+  sshWaitTimeoutMs: number;
+  /** How long a joined node may take to report Ready. */
+  readyTimeoutMs: number;
+  /** How long a drain may take for the node's tasks to move elsewhere. */
+  drainTimeoutMs: number;
+  k3s: { installUrl: string; artifactPath?: string };
+}
+
+export interface Engine {
+  db: Db;
+  queues: Queues;
+  sealer: Sealer;
+  log: Logger;
+  connect: (options: ConnectOptions) => Promise<SshSession>;
+  settings: EngineSettings;
+}
+
+/** Where a job stands: `final` is true on the last attempt BullMQ will make. */
+export interface Attempt {
+  number: number;
+  final: boolean;
+}

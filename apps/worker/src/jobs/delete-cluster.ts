@@ -1,0 +1,123 @@
+// deleteCluster: in-flight provisioning is stopped first (queued jobs removed, running ones
+// waited for: each checks the cluster before every step), then every node's server is cleaned
+// in parallel, then the cluster row goes (its nodes, logs and transitions with it).
+import type { Node } from '@flotilla/db';
+import { appendLog, transitionCluster } from '@flotilla/lifecycle';
+import { type JobData, jobIdFor } from '@flotilla/queue';
+import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
+import type { Attempt, Engine } from '../engine.ts';
+import { errorMessage } from '../errors.ts';
+import { connectNode } from '../steps/connect.ts';
+import { serverTarget } from '../steps/obtain-server.ts';
+import { driverFor } from '../steps/orchestrator.ts';
+import { step, waitFor } from '../steps/step.ts';
+
+export async function deleteCluster(
+  engine: Engine,
+  { clusterId }: JobData<'deleteCluster'>,
+  attempt: Attempt,
+): Promise<void> {
+  const cluster = await loadCluster(engine, clusterId);
+  if (!cluster) return;
+  if (cluster.status !== 'deleting') {
+    await transitionCluster(engine.db, clusterId, 'deleting', 'deletion requested');
+  }
+  const scope = { clusterId, teardown: true };
+  await step(
+    engine,
+    scope,
+    'cluster.quiesce',
+    () => stopProvisioning(engine, cluster),
+    (n) => (n === 0 ? 'no provisioning in flight' : `stopped ${n} provisioning job(s)`),
+  );
+  const results = await Promise.allSettled(cluster.nodes.map((n) => cleanNode(engine, cluster, n)));
+  const failed = cluster.nodes.filter((_, i) => results[i]?.status === 'rejected');
+  if (failed.length > 0) {
+    const reasons = failed
+      .map((n, i) => `${n.name}: ${errorMessage((results[i] as PromiseRejectedResult).reason)}`)
+      .join('; ');
+    if (attempt.final) {
+      await transitionCluster(
+        engine.db,
+        clusterId,
+        'error',
+        `deletion could not clean every server (${reasons}); remove the cluster again to retry`.slice(
+          0,
+          1_000,
+        ),
+      );
+    }
+    throw new Error(`could not clean ${failed.length} server(s): ${reasons}`);
+  }
+  await engine.db.cluster.deleteMany({ where: { id: clusterId } });
+  engine.log.info({ clusterId }, 'cluster deleted');
+}
+
+/** Removes queued provisioning jobs and waits for running ones to notice the deletion. */
+async function stopProvisioning(engine: Engine, cluster: ClusterRecord): Promise<number> {
+  const jobs = [
+    { queue: 'clusters' as const, id: jobIdFor('provisionCluster', { clusterId: cluster.id }) },
+    ...cluster.nodes.flatMap((n) => [
+      {
+        queue: 'nodes' as const,
+        id: jobIdFor('provisionNode', { clusterId: cluster.id, nodeId: n.id }),
+      },
+      {
+        queue: 'nodes' as const,
+        id: jobIdFor('removeNode', { clusterId: cluster.id, nodeId: n.id }),
+      },
+    ]),
+  ];
+  let stopped = 0;
+  for (const { queue, id } of jobs) {
+    const job = await engine.queues.get(queue).getJob(id);
+    if (!job) continue;
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed' || state === 'unknown') continue;
+    stopped++;
+    if (state !== 'active') {
+      // A locked job cannot be removed; it then runs, sees `deleting` and stops at once.
+      await job.remove().catch(() => {});
+    }
+    await waitFor(
+      async () => {
+        const now = await job.getState();
+        return now === 'active' ? undefined : true;
+      },
+      {
+        timeoutMs: engine.settings.readyTimeoutMs + 60_000,
+        timeoutMessage: () => `provisioning job ${id} is still running`,
+      },
+    );
+  }
+  return stopped;
+}
+
+/** Leaves the server in no cluster. A server never contacted holds nothing of ours. */
+async function cleanNode(engine: Engine, cluster: ClusterRecord, node: Node): Promise<void> {
+  const scope = { clusterId: cluster.id, nodeId: node.id, teardown: true };
+  const target = serverTarget(node);
+  if (!node.hostKey || !target) {
+    await appendLog(engine.db, {
+      ...scope,
+      step: 'node.clean',
+      message: `${node.name} was never contacted; nothing to clean`,
+    });
+    return;
+  }
+  const driver = driverFor(cluster.orchestrator, engine.settings);
+  await step(
+    engine,
+    scope,
+    'node.clean',
+    async () => {
+      const session = await connectNode(engine, cluster, node, target, 15_000);
+      try {
+        return await driver.clean(session);
+      } finally {
+        await session.close();
+      }
+    },
+    (m) => `${node.name}: ${m}`,
+  );
+}

@@ -1,0 +1,97 @@
+// healthCheck (repeatable): for every running or degraded cluster, a reachable manager is asked
+// for the node list; nodes move between `running` and `down` as it reports them, and the
+// cluster between `running` and `degraded` with them.
+import type { Node, NodeStatus } from '@flotilla/db';
+import { appendLog, transitionNode } from '@flotilla/lifecycle';
+import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
+import type { Engine } from '../engine.ts';
+import { errorMessage, HostKeyChangedError } from '../errors.ts';
+import { reconcileCluster } from '../reconcile.ts';
+import { connectNode } from '../steps/connect.ts';
+import { serverTarget } from '../steps/obtain-server.ts';
+import { driverFor, type OrchestratorNode } from '../steps/orchestrator.ts';
+
+const watched = ['running', 'degraded'] as const;
+
+export async function healthCheck(engine: Engine): Promise<void> {
+  const clusters = await engine.db.cluster.findMany({
+    where: { status: { in: [...watched] } },
+    select: { id: true },
+  });
+  await Promise.all(
+    clusters.map((c) =>
+      checkCluster(engine, c.id).catch((error) =>
+        engine.log.warn({ clusterId: c.id, err: error }, 'health check failed'),
+      ),
+    ),
+  );
+}
+
+export async function checkCluster(engine: Engine, clusterId: string): Promise<void> {
+  const cluster = await loadCluster(engine, clusterId);
+  if (!cluster || !(watched as readonly string[]).includes(cluster.status)) return;
+  const members = cluster.nodes.filter(
+    (n) => n.orchestratorNodeId && (n.status === 'running' || n.status === 'down'),
+  );
+  const managers = members.filter((n) => n.role === 'manager');
+  const listed = await askManagers(engine, cluster, managers);
+  if (!listed) {
+    for (const manager of managers) {
+      await mark(engine, manager, 'down', 'no manager of the cluster answers over SSH');
+    }
+  } else {
+    for (const node of members) {
+      const seen = listed.find((n) => n.id === node.orchestratorNodeId);
+      if (seen?.ready) await mark(engine, node, 'running', 'reported Ready by the managers');
+      else if (seen) await mark(engine, node, 'down', 'the managers report it not Ready');
+      else await mark(engine, node, 'down', 'the managers no longer list it');
+    }
+  }
+  await reconcileCluster(engine.db, clusterId);
+}
+
+/** The node list from the first manager that answers, trying them in ordinal order. */
+async function askManagers(
+  engine: Engine,
+  cluster: ClusterRecord,
+  managers: readonly Node[],
+): Promise<OrchestratorNode[] | undefined> {
+  const driver = driverFor(cluster.orchestrator, engine.settings);
+  for (const manager of managers) {
+    const target = serverTarget(manager);
+    if (!target) continue;
+    try {
+      const session = await connectNode(engine, cluster, manager, target, 5_000);
+      try {
+        return await driver.nodes(session);
+      } finally {
+        await session.close();
+      }
+    } catch (error) {
+      if (error instanceof HostKeyChangedError) {
+        await transitionNode(engine.db, manager.id, 'error', error.message).catch(() => {});
+      }
+      engine.log.debug({ nodeId: manager.id, err: error }, 'manager did not answer');
+    }
+  }
+  return undefined;
+}
+
+async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string): Promise<void> {
+  const result = await transitionNode(engine.db, node.id, to, reason).catch((error) => {
+    engine.log.warn(
+      { nodeId: node.id, err: error },
+      `could not mark node ${to}: ${errorMessage(error)}`,
+    );
+    return undefined;
+  });
+  if (result?.changed) {
+    await appendLog(engine.db, {
+      clusterId: node.clusterId,
+      nodeId: node.id,
+      step: 'health',
+      level: to === 'running' ? 'info' : 'warn',
+      message: `${node.name} is ${to}: ${reason}`,
+    });
+  }
+}

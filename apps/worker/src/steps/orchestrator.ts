@@ -1,0 +1,88 @@
+// What the jobs need from an orchestrator. Swarm and k3s each implement it (swarm.ts, k3s.ts),
+// so provisioning, removal, teardown and health checks read the same for both.
+import type { Orchestrator } from '@flotilla/db';
+import type { SshSession } from '@flotilla/ssh';
+import type { EngineSettings } from '../engine.ts';
+import type { JoinSecrets } from '../sealed.ts';
+import { k3sDriver } from './k3s.ts';
+import { waitFor } from './step.ts';
+import { swarmDriver } from './swarm.ts';
+
+export interface OrchestratorNode {
+  /** The orchestrator's id for the node (Swarm node id, Kubernetes node name). */
+  id: string;
+  hostname: string;
+  ready: boolean;
+  manager: boolean;
+}
+
+export interface JoinOptions {
+  role: 'manager' | 'worker';
+  nodeName: string;
+  advertiseAddress: string;
+  managerAddress: string;
+  secrets: JoinSecrets;
+}
+
+export interface OrchestratorDriver {
+  /** Prefix of step names in the log: `swarm.join`, `k3s.join`. */
+  readonly name: 'swarm' | 'k3s';
+  /** Step that makes a server able to run the orchestrator (`docker.ensure`, `k3s.install`). */
+  readonly prepareStep: string;
+  prepare(session: SshSession): Promise<string>;
+  /** Forms the cluster on its first manager, or finds it formed; returns what others join with. */
+  init(
+    session: SshSession,
+    options: { advertiseAddress: string; nodeName: string; existing: JoinSecrets | null },
+  ): Promise<{ secrets: JoinSecrets; message: string }>;
+  /** Joins the server to the cluster unless it already belongs to it. */
+  join(session: SshSession, options: JoinOptions): Promise<string>;
+  /** This server's id in the cluster, once it belongs to it. */
+  localNodeId(session: SshSession, nodeName: string): Promise<string | null>;
+  /** The node list as a manager sees it. */
+  nodes(manager: SshSession): Promise<OrchestratorNode[]>;
+  /** Tags the node with Flotilla's node id, so anyone looking at the cluster can map them. */
+  label(manager: SshSession, memberId: string, flotillaNodeId: string): Promise<void>;
+  /** Moves the node's workloads away and waits until none are left on it. */
+  drain(manager: SshSession, memberId: string, timeoutMs: number): Promise<string>;
+  /** A manager becomes a worker before it leaves, so the others keep their quorum. */
+  demote(manager: SshSession, memberId: string): Promise<void>;
+  /** The server leaves the cluster by itself. */
+  leave(session: SshSession): Promise<void>;
+  /** Removes the node from the managers' list; `gone`: its server could not be reached. */
+  forget(manager: SshSession, memberId: string, options: { gone: boolean }): Promise<void>;
+  /** Removes whatever the orchestrator put on the server, so it belongs to no cluster. */
+  clean(session: SshSession): Promise<string>;
+  /** Kubernetes only: the admin kubeconfig, pointing at `serverAddress`. */
+  kubeconfig?(session: SshSession, serverAddress: string): Promise<string>;
+}
+
+export function driverFor(
+  orchestrator: Orchestrator,
+  settings: EngineSettings,
+): OrchestratorDriver {
+  return orchestrator === 'swarm' ? swarmDriver : k3sDriver(settings);
+}
+
+/** Waits until a manager lists `memberId` as Ready. */
+export async function waitUntilReady(
+  driver: OrchestratorDriver,
+  manager: SshSession,
+  memberId: string,
+  timeoutMs: number,
+): Promise<OrchestratorNode> {
+  let last: OrchestratorNode | undefined;
+  return waitFor(
+    async () => {
+      last = (await driver.nodes(manager)).find((n) => n.id === memberId);
+      return last?.ready ? last : undefined;
+    },
+    {
+      timeoutMs,
+      timeoutMessage: () =>
+        last
+          ? `the node was still not Ready after ${timeoutMs} ms`
+          : `the managers did not list the node within ${timeoutMs} ms`,
+    },
+  );
+}

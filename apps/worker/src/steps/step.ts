@@ -1,0 +1,84 @@
+// A step is one named, logged unit of provisioning work ("swarm.join"). Before it runs, the
+// cluster is checked: once a cluster is being deleted, in-flight provisioning stops at the next
+// step instead of racing the teardown.
+import { appendLog } from '@flotilla/lifecycle';
+import type { Engine } from '../engine.ts';
+import { ClusterGoneError, errorMessage } from '../errors.ts';
+
+export interface StepScope {
+  clusterId: string;
+  nodeId?: string | null;
+  /** Teardown steps run while the cluster is `deleting`; provisioning steps must not. */
+  teardown?: boolean;
+}
+
+export async function assertClusterActive(engine: Engine, clusterId: string): Promise<void> {
+  const cluster = await engine.db.cluster.findUnique({
+    where: { id: clusterId },
+    select: { status: true },
+  });
+  if (!cluster || cluster.status === 'deleting') throw new ClusterGoneError(clusterId);
+}
+
+/**
+ * Runs `fn` as the step `name`: one log line when it finishes (with what it did and how long it
+ * took) or fails, and the node's `lastStep` recorded so an operator sees how far it got.
+ */
+export async function step<T>(
+  engine: Engine,
+  scope: StepScope,
+  name: string,
+  fn: () => Promise<T>,
+  describe: (result: T) => string,
+): Promise<T> {
+  if (!scope.teardown) await assertClusterActive(engine, scope.clusterId);
+  const nodeId = scope.nodeId ?? null;
+  const started = Date.now();
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    if (!(error instanceof ClusterGoneError)) {
+      await appendLog(engine.db, {
+        clusterId: scope.clusterId,
+        nodeId,
+        step: name,
+        level: 'error',
+        message: `${name} failed after ${Date.now() - started} ms: ${errorMessage(error)}`,
+      }).catch(() => {});
+    }
+    throw error;
+  }
+  await appendLog(engine.db, {
+    clusterId: scope.clusterId,
+    nodeId,
+    step: name,
+    message: `${describe(result)} (${Date.now() - started} ms)`,
+  });
+  if (nodeId && !scope.teardown) {
+    await engine.db.node.updateMany({ where: { id: nodeId }, data: { lastStep: name } });
+  }
+  return result;
+}
+
+/** Polls `check` until it returns a value, or throws `timeoutMessage` after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  {
+    timeoutMs,
+    intervalMs = 1_000,
+    timeoutMessage,
+  }: {
+    timeoutMs: number;
+    intervalMs?: number;
+    timeoutMessage: () => string;
+  },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() + intervalMs > deadline) throw new Error(timeoutMessage());
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,92 @@
+// Docker Swarm through @flotilla/bootstrap's idempotent steps: each asks the server what is
+// already true before acting, so a retried or resumed job repeats nothing.
+import {
+  ensureDocker,
+  swarmDemote,
+  swarmDrain,
+  swarmInfo,
+  swarmInit,
+  swarmJoin,
+  swarmJoinTokens,
+  swarmLabelNode,
+  swarmLeave,
+  swarmNodes,
+  swarmRemoveNode,
+} from '@flotilla/bootstrap';
+import type { OrchestratorDriver } from './orchestrator.ts';
+
+export const nodeIdLabel = 'flotilla.node-id';
+
+export const swarmDriver: OrchestratorDriver = {
+  name: 'swarm',
+  prepareStep: 'docker.ensure',
+
+  async prepare(session) {
+    const docker = await ensureDocker(session);
+    return docker.changed
+      ? `installed Docker ${docker.version}`
+      : `Docker ${docker.version} already installed`;
+  },
+
+  async init(session, { advertiseAddress }) {
+    const init = await swarmInit(session, { advertiseAddr: advertiseAddress });
+    const secrets = await swarmJoinTokens(session);
+    return {
+      secrets,
+      message: init.changed
+        ? `swarm initialised, advertising ${advertiseAddress}`
+        : 'already the manager of a swarm',
+    };
+  },
+
+  async join(session, { role, advertiseAddress, managerAddress, secrets }) {
+    const joined = await swarmJoin(session, {
+      token: role === 'manager' ? secrets.manager : secrets.worker,
+      managerAddr: managerAddress,
+      advertiseAddr: advertiseAddress,
+    });
+    return joined.changed
+      ? `joined the swarm at ${managerAddress} as ${role}`
+      : 'already a member of the swarm';
+  },
+
+  async localNodeId(session) {
+    const info = await swarmInfo(session);
+    return info.state === 'active' && info.nodeId ? info.nodeId : null;
+  },
+
+  async nodes(manager) {
+    return (await swarmNodes(manager)).map((n) => ({
+      id: n.id,
+      hostname: n.hostname,
+      ready: n.status === 'ready',
+      manager: n.role === 'manager',
+    }));
+  },
+
+  async label(manager, memberId, flotillaNodeId) {
+    await swarmLabelNode(manager, memberId, { [nodeIdLabel]: flotillaNodeId });
+  },
+
+  async drain(manager, memberId, timeoutMs) {
+    await swarmDrain(manager, memberId, { timeoutMs });
+    return 'drained: its tasks now run on other nodes';
+  },
+
+  async demote(manager, memberId) {
+    await swarmDemote(manager, memberId);
+  },
+
+  async leave(session) {
+    await swarmLeave(session);
+  },
+
+  async forget(manager, memberId, { gone }) {
+    await swarmRemoveNode(manager, memberId, { force: gone });
+  },
+
+  async clean(session) {
+    const left = await swarmLeave(session, { force: true });
+    return left.changed ? 'left the swarm' : 'in no swarm';
+  },
+};

@@ -1,0 +1,186 @@
+// What every worker test needs: its own database and queue prefix, an organization with a
+// sealed SSH key whose public half the testbed hosts authorize, and helpers that write rows and
+// outbox jobs exactly as cluster.create / addNode / removeNode / remove do.
+import { randomUUID } from 'node:crypto';
+import { type Config, loadConfig } from '@flotilla/config';
+import { createDb, type Db, newId, type Orchestrator } from '@flotilla/db';
+import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
+import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
+import { writeOutboxJob } from '@flotilla/queue';
+import { createSealer, type Sealer } from '@flotilla/secrets';
+import { generateKeyPair, type KeyPair, type TestbedHost } from '@flotilla/testbed';
+
+export interface Fixture {
+  db: Db;
+  sealer: Sealer;
+  keys: KeyPair;
+  orgId: string;
+  sshKeyId: string;
+  /** Config for a worker on this database and a queue prefix of its own, with fast timings. */
+  config: Config;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createFixture(env: Record<string, string> = {}): Promise<Fixture> {
+  const database: TestDatabase = await createTestDatabase();
+  const fullEnv: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: `flt-test-${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: 'warn',
+    HEALTH_CHECK_INTERVAL_MS: '1000',
+    WORKER_LOCK_DURATION_MS: '5000',
+    WORKER_STALLED_INTERVAL_MS: '2000',
+    SSH_COMMAND_TIMEOUT_MS: '60000',
+    ...env,
+  };
+  const config = loadConfig(fullEnv);
+  const db = createDb({ url: database.url, max: 5 });
+  const sealer = createSealer(config.masterKey);
+  const keys = await generateKeyPair();
+  const orgId = newId('org');
+  const sshKeyId = newId('key');
+  await db.organization.create({ data: { id: orgId, name: 'Test', slug: orgId } });
+  await db.sshKey.create({
+    data: {
+      id: sshKeyId,
+      organizationId: orgId,
+      name: 'test',
+      publicKey: keys.publicKey,
+      fingerprint: 'SHA256:test',
+      // The context the API seals SSH keys with (packages/router/src/ssh-keys.ts).
+      privateKeyEncrypted: sealer.seal(keys.privateKey, `ssh-key:${sshKeyId}`),
+    },
+  });
+  return {
+    db,
+    sealer,
+    keys,
+    orgId,
+    sshKeyId,
+    config,
+    env: fullEnv,
+    async close() {
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+}
+
+export interface PlannedNode {
+  role: 'manager' | 'worker';
+  host: TestbedHost;
+}
+
+/** cluster.create for provider `ssh`: cluster + node rows + the provisionCluster outbox job. */
+export async function createCluster(
+  fx: Fixture,
+  {
+    name,
+    orchestrator = 'swarm',
+    nodes,
+  }: { name: string; orchestrator?: Orchestrator; nodes: PlannedNode[] },
+): Promise<string> {
+  const clusterId = newId('cls');
+  await fx.db.$transaction(async (tx) => {
+    await tx.cluster.create({
+      data: {
+        id: clusterId,
+        organizationId: fx.orgId,
+        name,
+        provider: 'ssh',
+        region: 'own',
+        orchestrator,
+        status: 'provisioning',
+        statusReason: 'cluster requested',
+        sshKeyId: fx.sshKeyId,
+      },
+    });
+    const ordered = [...nodes].sort((a, b) =>
+      a.role === b.role ? 0 : a.role === 'manager' ? -1 : 1,
+    );
+    await tx.node.createMany({
+      data: ordered.map((n, index) => ({
+        id: newId('node'),
+        clusterId,
+        name: `${name}-${index + 1}`,
+        ordinal: index + 1,
+        role: n.role,
+        status: 'provisioning' as const,
+        address: n.host.host,
+        sshPort: n.host.port,
+        sshUser: n.host.user,
+      })),
+    });
+    await writeOutboxJob(tx, 'provisionCluster', { clusterId });
+  });
+  return clusterId;
+}
+
+/** cluster.addNode for provider `ssh`. */
+export async function addNode(fx: Fixture, clusterId: string, node: PlannedNode): Promise<string> {
+  return fx.db.$transaction(async (tx) => {
+    const cluster = await tx.cluster.findUniqueOrThrow({
+      where: { id: clusterId },
+      include: { nodes: true },
+    });
+    const ordinal = Math.max(0, ...cluster.nodes.map((n) => n.ordinal)) + 1;
+    const nodeId = newId('node');
+    await tx.node.create({
+      data: {
+        id: nodeId,
+        clusterId,
+        name: `${cluster.name}-${ordinal}`,
+        ordinal,
+        role: node.role,
+        status: 'provisioning',
+        address: node.host.host,
+        sshPort: node.host.port,
+        sshUser: node.host.user,
+      },
+    });
+    await writeOutboxJob(tx, 'provisionNode', { clusterId, nodeId });
+    return nodeId;
+  });
+}
+
+/** cluster.removeNode. */
+export async function removeNode(fx: Fixture, clusterId: string, nodeId: string): Promise<void> {
+  await fx.db.$transaction(async (tx) => {
+    await transitionNode(tx, nodeId, 'deleting', 'removal requested by the test');
+    await writeOutboxJob(tx, 'removeNode', { clusterId, nodeId });
+  });
+}
+
+/** cluster.remove. */
+export async function deleteCluster(fx: Fixture, clusterId: string): Promise<void> {
+  await fx.db.$transaction(async (tx) => {
+    await transitionCluster(tx, clusterId, 'deleting', 'deletion requested by the test');
+    await writeOutboxJob(tx, 'deleteCluster', { clusterId });
+  });
+}
+
+/** Polls `read` until it returns something other than undefined, or fails naming `what`. */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  { timeoutMs = 120_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await read();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
