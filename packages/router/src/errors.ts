@@ -56,3 +56,25 @@ export function describeError(error: TRPCError): ErrorBody {
 export function httpStatusOf(error: TRPCError): number {
   return getHTTPStatusCodeFromError(error);
 }
+
+// Prisma: cannot reach / timed out / pool exhausted / connection closed; postgres.js and node:net
+// connection failures.
+const unavailableCodes = new Set([
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+
+/** Whether an error means "the database is not there right now" rather than a bug. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && unavailableCodes.has(code);
+}

@@ -23,6 +23,7 @@ const errorResponses: Record<string, string> = {
     'Conflicts with the current state (duplicate name, deleting cluster, reused Idempotency-Key)',
   '413': 'Request body over 1 MiB',
   '429': 'Too many attempts (see Retry-After)',
+  '503': 'The database is not answering; retry shortly',
 };
 
 function queryParameters(input: JsonSchema | undefined) {

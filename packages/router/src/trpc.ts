@@ -2,7 +2,7 @@ import { IllegalTransitionError } from '@flotilla/lifecycle';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import type { Context } from './context.ts';
-import { describeError } from './errors.ts';
+import { describeError, isDatabaseUnavailable } from './errors.ts';
 import type { Principal } from './session.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -69,16 +69,26 @@ const audited = t.middleware(async ({ ctx, type, path, meta, next }) => {
   return result;
 });
 
-// A status change the state machine refuses is the caller's conflict with the current state.
-const stateConflicts = t.middleware(async ({ next }) => {
+// Failures with a meaning for the caller: a status change the state machine refuses conflicts
+// with the current state (409); a database that does not answer is a 503 to retry, not a 500.
+const knownFailures = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof IllegalTransitionError) {
-    throw new TRPCError({ code: 'CONFLICT', message: result.error.cause.message });
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof IllegalTransitionError) {
+    throw new TRPCError({ code: 'CONFLICT', message: cause.message });
+  }
+  if (isDatabaseUnavailable(cause)) {
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database is not answering; try again shortly',
+      cause,
+    });
   }
   return result;
 });
 
-export const publicProcedure = t.procedure.use(audited).use(stateConflicts);
+export const publicProcedure = t.procedure.use(audited).use(knownFailures);
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const header = ctx.req.authorization;
