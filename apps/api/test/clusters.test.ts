@@ -608,6 +608,20 @@ describe('logs, kubeconfig and events', () => {
     await until(/hello stream/);
     expect(text).toMatch(/event: cluster\ndata: \{[^\n]*"to":"running"/);
     expect(text).toMatch(/event: log\ndata: \{[^\n]*"message":"hello stream"/);
+    // More watchers share the process's one LISTEN connection.
+    const more = await Promise.all(
+      [1, 2, 3].map(() =>
+        fetch(`${api.url}/api/cluster.events?clusterId=${clusterId}`, {
+          headers: { authorization: `Bearer ${owner.token}` },
+          signal: controller.signal,
+        }),
+      ),
+    );
+    expect(more.map((r) => r.status)).toEqual([200, 200, 200]);
+    const [listening] = await api.sql<{ count: number }[]>`
+      select count(*)::int as count from pg_stat_activity
+      where datname = current_database() and query ilike 'listen%'`;
+    expect(listening?.count).toBe(1);
     controller.abort();
     const stranger = await registerUser(api, 'peeker');
     const denied = await fetch(`${api.url}/api/cluster.events?clusterId=${clusterId}`, {
