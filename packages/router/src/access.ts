@@ -1,9 +1,12 @@
 // Every permission rule of the API, in one place.
 //
-//   organization role   owner | admin: everything in the organization
-//                       member: sees the organization, its clusters and SSH keys (read only)
-//   cluster grant       view: reads one cluster; manage: also changes it (nodes, rename, delete,
-//                       kubeconfig). A grant may be given to a user outside the organization.
+//   organization role   owner | admin: everything in the organization (clusters, grants, SSH keys,
+//                       provider credentials, invitations, the audit log); only an owner
+//                       invites an owner
+//                       member: sees the organization, its members, clusters and SSH keys
+//   cluster grant       view: reads one cluster (nodes, logs, events); manage: also changes it
+//                       (nodes, rename, delete, kubeconfig, who has access). A grant may be given
+//                       to a user outside the organization; granting stays with owners/admins.
 //   anything else       404, the same answer as for an id that does not exist.
 import type { OrgRole } from '@flotilla/db';
 import { TRPCError } from '@trpc/server';
