@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from '../components/link.tsx';
 import { Empty, ErrorNotice, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -20,7 +20,19 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
   const queryClient = useQueryClient();
   const [liveLines, setLiveLines] = useState<LogLine[]>([]);
 
-  const clusterKey = trpc.cluster.one.queryKey({ clusterId });
+  // Status events change the cluster; log lines often mean a change without one (a removed
+  // node's row is gone when its last line is written). Re-read it, at most every 300 ms.
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+  function refreshCluster() {
+    if (refreshTimer.current) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      void queryClient.invalidateQueries({ queryKey: trpc.cluster.one.queryKey({ clusterId }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
+    }, 300);
+  }
+
   const events = useSubscription(
     trpc.cluster.events.subscriptionOptions(
       { clusterId },
@@ -29,10 +41,8 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
           if (event.kind === 'log') {
             const { at, kind: _kind, clusterId: _clusterId, ...line } = event;
             setLiveLines((lines) => [...lines, { ...line, createdAt: at }]);
-          } else {
-            void queryClient.invalidateQueries({ queryKey: clusterKey });
-            void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
           }
+          refreshCluster();
         },
       },
     ),
