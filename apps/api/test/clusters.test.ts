@@ -228,6 +228,31 @@ describe('the contract, request by request', () => {
   });
 });
 
+describe('catalog.providers', () => {
+  it('offers exactly what cluster.create accepts', async () => {
+    const reply = await api.call('GET', '/api/catalog.providers', { token: owner.token });
+    expect(reply.status).toBe(200);
+    const { providers, orchestrators, maxNodesPerCluster } = reply.body.result.data;
+    expect(providers.map((p: { id: string }) => p.id)).toEqual([
+      'digitalocean',
+      'hetzner',
+      'aws',
+      'ssh',
+    ]);
+    const digitalocean = providers[0];
+    expect(digitalocean.regions.map((r: { code: string }) => r.code)).toContain('sfo3');
+    expect(digitalocean.plans.map((p: { plan: string }) => p.plan)).toEqual([
+      'nano',
+      'micro',
+      'small',
+      'medium',
+      'power',
+    ]);
+    expect(orchestrators).toEqual(['kubernetes', 'swarm']);
+    expect(maxNodesPerCluster).toBe(100);
+  });
+});
+
 describe('cluster.create validation', () => {
   const base = () =>
     contractBody(owner.organizationId, `v-${Math.random().toString(36).slice(2, 8)}`);

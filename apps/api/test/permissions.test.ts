@@ -182,6 +182,10 @@ const cases: Record<string, Case> = {
     expect: org(200, 403),
   },
   'auth.me': { make: async () => ({ method: 'GET', path: 'auth.me' }), expect: self(200) },
+  'catalog.providers': {
+    make: async () => ({ method: 'GET', path: 'catalog.providers' }),
+    expect: self(200),
+  },
   'token.list': { make: async () => ({ method: 'GET', path: 'token.list' }), expect: self(200) },
   'token.create': {
     make: async () => ({ method: 'POST', path: 'token.create', body: { name: 'matrix' } }),

@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
+import { catalogRouter } from './routers/catalog.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { organizationRouter } from './routers/organization.ts';
 import { providerRouter } from './routers/provider.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   audit: auditRouter,
   cluster: clusterRouter,
   provider: providerRouter,
+  catalog: catalogRouter,
 });
 
 export type AppRouter = typeof appRouter;

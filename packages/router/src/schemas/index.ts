@@ -2,6 +2,7 @@
 // and the dashboard's forms, so each rule is written once.
 export * from './audit.ts';
 export * from './auth.ts';
+export * from './catalog.ts';
 export * from './cluster.ts';
 export * from './common.ts';
 export * from './organization.ts';
