@@ -80,6 +80,12 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: 'SSH keys' }).click();
     await page.waitForURL('**/settings/ssh-keys');
     await page.getByText('No SSH keys yet').waitFor();
+    await page.getByLabel('Import a private key').check();
+    await page.getByLabel('Key name').fill('pasted');
+    await page.getByLabel('Private key').fill('ssh-ed25519 AAAAC3Nza… (a public key by mistake)');
+    await page.getByRole('button', { name: 'Import key' }).click();
+    await page.getByText('Must be a PEM/OpenSSH private key').waitFor();
+    await page.getByLabel('Generate a new Ed25519 key').check();
     await page.getByLabel('Key name').fill('deploy');
     await page.getByRole('button', { name: 'Generate key' }).click();
     const key = page.locator('[data-ssh-key="deploy"]');
