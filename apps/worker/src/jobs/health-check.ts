@@ -1,8 +1,9 @@
-// healthCheck (repeatable): for every running or degraded cluster, a reachable manager is asked
-// for the node list; nodes move between `running` and `down` as it reports them, and the
-// cluster between `running` and `degraded` with them.
+// healthCheck (repeatable): for every running or degraded cluster (and one in `error` because
+// its managers were lost), a reachable manager is asked for the node list; nodes move between
+// `running` and `down` as it reports them, and the cluster between `running`, `degraded` and
+// `error` with them.
 import type { Node, NodeStatus } from '@flotilla/db';
-import { appendLog, transitionNode } from '@flotilla/lifecycle';
+import { appendLog, IllegalTransitionError, transitionNode } from '@flotilla/lifecycle';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
 import { errorMessage, HostKeyChangedError } from '../errors.ts';
@@ -11,7 +12,7 @@ import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor, type OrchestratorNode } from '../steps/orchestrator.ts';
 
-const watched = ['running', 'degraded'] as const;
+const watched = ['running', 'degraded', 'error'] as const;
 
 export async function healthCheck(engine: Engine): Promise<void> {
   const clusters = await engine.db.cluster.findMany({
@@ -34,9 +35,15 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
     (n) => n.orchestratorNodeId && (n.status === 'running' || n.status === 'down'),
   );
   const managers = members.filter((n) => n.role === 'manager');
-  const listed = await askManagers(engine, cluster, managers);
+  // Of the clusters in `error`, only those whose managers the health check lost are its to
+  // revive; one that never formed or whose deletion failed keeps its reason.
+  if (cluster.status === 'error' && !managers.some((n) => n.status === 'down')) return;
+  const refused = new Set<string>();
+  const listed = await askManagers(engine, cluster, managers, refused);
   if (!listed) {
     for (const manager of managers) {
+      // A manager refused for its host key stays in `error` with the security reason.
+      if (refused.has(manager.id)) continue;
       await mark(engine, manager, 'down', 'no manager of the cluster answers over SSH');
     }
   } else {
@@ -55,6 +62,7 @@ async function askManagers(
   engine: Engine,
   cluster: ClusterRecord,
   managers: readonly Node[],
+  refused: Set<string>,
 ): Promise<OrchestratorNode[] | undefined> {
   const driver = driverFor(cluster.orchestrator, engine.settings);
   for (const manager of managers) {
@@ -69,6 +77,7 @@ async function askManagers(
       }
     } catch (error) {
       if (error instanceof HostKeyChangedError) {
+        refused.add(manager.id);
         await transitionNode(engine.db, manager.id, 'error', error.message).catch(() => {});
       }
       engine.log.debug({ nodeId: manager.id, err: error }, 'manager did not answer');
@@ -79,6 +88,8 @@ async function askManagers(
 
 async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string): Promise<void> {
   const result = await transitionNode(engine.db, node.id, to, reason).catch((error) => {
+    // The node was taken out (deleting) or failed since it was read: its job decides now.
+    if (error instanceof IllegalTransitionError) return undefined;
     engine.log.warn(
       { nodeId: node.id, err: error },
       `could not mark node ${to}: ${errorMessage(error)}`,

@@ -1,6 +1,6 @@
 // provisionCluster: the first manager forms the control plane here, inline; every other node is
 // then a provisionNode job of its own, run in parallel (deterministic job ids: never twice).
-import { transitionCluster } from '@flotilla/lifecycle';
+import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import type { JobData } from '@flotilla/queue';
 import { UnrecoverableError } from 'bullmq';
 import { firstManager, loadCluster } from '../cluster-record.ts';
@@ -28,15 +28,21 @@ export async function provisionCluster(
     if (!ok) return;
   } catch (error) {
     if (attempt.final || error instanceof UnrecoverableError) {
-      await transitionCluster(
-        engine.db,
-        clusterId,
-        'error',
-        `the control plane could not be formed on ${leader.name}: ${errorMessage(error)}`.slice(
-          0,
-          1_000,
-        ),
-      ).catch(() => {});
+      const reason = `the control plane could not be formed on ${leader.name}: ${errorMessage(error)}`;
+      await transitionCluster(engine.db, clusterId, 'error', reason.slice(0, 1_000)).catch(
+        () => {},
+      );
+      // The other nodes never start without a control plane to join; they must not look busy.
+      for (const node of cluster.nodes) {
+        if (node.id !== leader.id && node.status === 'provisioning') {
+          await transitionNode(
+            engine.db,
+            node.id,
+            'error',
+            `not provisioned: the control plane on ${leader.name} could not be formed`,
+          ).catch(() => {});
+        }
+      }
     }
     throw error;
   }
