@@ -82,7 +82,9 @@ describe('dashboard', () => {
     await page.getByText('No SSH keys yet').waitFor();
     await page.getByLabel('Import a private key').check();
     await page.getByLabel('Key name').fill('pasted');
-    await page.getByLabel('Private key').fill('ssh-ed25519 AAAAC3Nza… (a public key by mistake)');
+    await page
+      .getByLabel('Private key', { exact: true })
+      .fill('ssh-ed25519 AAAAC3Nza… (a public key by mistake)');
     await page.getByRole('button', { name: 'Import key' }).click();
     await page.getByText('Must be a PEM/OpenSSH private key').waitFor();
     await page.getByLabel('Generate a new Ed25519 key').check();
