@@ -36,7 +36,10 @@ function procedureOf(caller: unknown, path: string): Callable {
 
 const heartbeatMs = 15_000;
 
-/** A subscription as server-sent events: `event: <kind>` and the event as JSON per message. */
+/**
+ * A subscription as server-sent events: `event: <kind>` and the event as JSON per message; log
+ * lines carry their id, so a reconnect (`Last-Event-ID`) resumes after the last line seen.
+ */
 async function serveEvents(
   ctx: ReturnType<typeof createContext>,
   res: ServerResponse,
@@ -47,10 +50,11 @@ async function serveEvents(
 ): Promise<void> {
   const controller = new AbortController();
   res.on('close', () => controller.abort());
-  let stream: AsyncIterable<{ kind?: string }>;
+  type StreamEvent = { kind?: string; id?: string };
+  let stream: AsyncIterable<StreamEvent>;
   try {
     const caller = createCaller(ctx, { signal: controller.signal });
-    stream = (await procedureOf(caller, route.path)(input)) as AsyncIterable<{ kind?: string }>;
+    stream = (await procedureOf(caller, route.path)(input)) as AsyncIterable<StreamEvent>;
   } catch (error) {
     if (!(error instanceof TRPCError)) throw error;
     return sendError(res, httpStatusOf(error), describeError(error), headers);
@@ -67,7 +71,8 @@ async function serveEvents(
   const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
   try {
     for await (const event of stream) {
-      res.write(`event: ${event.kind ?? 'message'}\ndata: ${JSON.stringify(event)}\n\n`);
+      const id = event.kind === 'log' && event.id ? `id: ${event.id}\n` : '';
+      res.write(`${id}event: ${event.kind ?? 'message'}\ndata: ${JSON.stringify(event)}\n\n`);
     }
   } catch (error) {
     services.log.warn({ err: error, path: route.path }, 'event stream ended with an error');
@@ -110,7 +115,19 @@ export async function serveProcedure(
   }
 
   const ctx = createContext(services, info);
-  if (route.type === 'subscription') return serveEvents(ctx, res, route, input, headers, services);
+  if (route.type === 'subscription') {
+    // A reconnecting EventSource says where it left off; the stream resumes from there.
+    const lastEventId = req.headers['last-event-id'];
+    if (
+      typeof lastEventId === 'string' &&
+      input &&
+      typeof input === 'object' &&
+      !('afterLogId' in input)
+    ) {
+      input = { ...input, afterLogId: lastEventId };
+    }
+    return serveEvents(ctx, res, route, input, headers, services);
+  }
   try {
     const data = await procedureOf(createCaller(ctx), route.path)(input);
     Object.assign(headers, ctx.resHeaders);

@@ -531,6 +531,40 @@ describe('lists', () => {
 });
 
 describe('logs, kubeconfig and events', () => {
+  it('resumes an event stream after Last-Event-ID: missed log lines first, then live, no duplicates', async () => {
+    const created = await createCluster(contractBody(owner.organizationId, 'resume'));
+    const clusterId = created.body.result.data.id;
+    for (const message of ['one', 'two', 'three'])
+      await appendLog(api.db, { clusterId, step: 'test', message });
+    const lines = await api.call('GET', '/api/cluster.logs', {
+      token: owner.token,
+      query: { clusterId },
+    });
+    const firstId = lines.body.result.data.items[0].id;
+    const controller = new AbortController();
+    const response = await fetch(`${api.url}/api/cluster.events?clusterId=${clusterId}`, {
+      headers: { authorization: `Bearer ${owner.token}`, 'last-event-id': firstId },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const deadline = Date.now() + 5_000;
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${text}`);
+        text += decoder.decode((await reader.read()).value);
+      }
+    };
+    await until(/"message":"three"/);
+    await appendLog(api.db, { clusterId, step: 'test', message: 'four' });
+    await until(/"message":"four"/);
+    controller.abort();
+    const messages = [...text.matchAll(/"message":"(\w+)"/g)].map((m) => m[1]);
+    expect(messages).toEqual(['two', 'three', 'four']);
+    expect(text).toMatch(new RegExp(`id: ${Number(firstId) + 1}\nevent: log\n`));
+  });
+
   it('pages provisioning log lines by cursor and filters by node', async () => {
     const created = await createCluster(contractBody(owner.organizationId, 'with-logs'));
     const cluster = created.body.result.data;

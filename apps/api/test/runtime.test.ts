@@ -1,4 +1,5 @@
-// The API process as main.ts runs it: a created cluster's job reaches BullMQ at once.
+// The API process as main.ts runs it: a created cluster's job reaches BullMQ (the request kicks
+// the outbox dispatcher; that it does is asserted with a counter in clusters.test.ts).
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@flotilla/config';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
@@ -49,7 +50,7 @@ async function post<T>(path: string, body: unknown, token?: string) {
 }
 
 describe('the API process', () => {
-  it('moves the provisionCluster job of a new cluster to BullMQ right after the commit', async () => {
+  it('moves the provisionCluster job of a new cluster to BullMQ', async () => {
     const registered = await post<{ token: string; organization: { id: string } }>(
       '/api/auth.register',
       {
@@ -82,7 +83,5 @@ describe('the API process', () => {
     }
     expect(job?.name).toBe('provisionCluster');
     expect(job?.data).toEqual({ clusterId: created.body.result.data.id });
-    // Well before the 1 s sweep: the request itself kicked the dispatcher.
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

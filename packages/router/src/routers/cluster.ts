@@ -17,6 +17,7 @@ import {
   clusterCreateInput,
   clusterDetail,
   type clusterEvent,
+  clusterEventsInput,
   clusterRef,
   clusterUpdateInput,
   grant,
@@ -139,9 +140,13 @@ function linkHeader(input: z.infer<typeof clusterAllInput>, total: number): stri
 
 type ClusterEvent = z.infer<typeof clusterEvent>;
 
+const maxReplayedLines = 1_000;
+
 async function* streamEvents(
+  db: Ctx['db'],
   hub: EventHub,
   clusterId: string,
+  afterLogId: bigint | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<ClusterEvent> {
   const pending: ClusterEvent[] = [];
@@ -156,10 +161,34 @@ async function* streamEvents(
     if (signal?.aborted) resolve();
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+  // Subscribed first, read the table second: a line written in between arrives twice at most,
+  // and the second copy is dropped by its id.
+  let replayedUpTo = -1n;
   try {
+    if (afterLogId !== undefined) {
+      const missed = await db.provisioningLog.findMany({
+        where: { clusterId, id: { gt: afterLogId } },
+        orderBy: { id: 'asc' },
+        take: maxReplayedLines,
+      });
+      for (const row of missed) {
+        replayedUpTo = row.id;
+        yield {
+          kind: 'log',
+          clusterId,
+          id: row.id.toString(),
+          nodeId: row.nodeId,
+          step: row.step,
+          level: row.level,
+          message: row.message,
+          at: row.createdAt.toISOString(),
+        };
+      }
+    }
     while (!signal?.aborted) {
       const event = pending.shift();
       if (event) {
+        if (event.kind === 'log' && BigInt(event.id) <= replayedUpTo) continue;
         yield event;
         continue;
       }
@@ -570,13 +599,14 @@ export const clusterRouter = router({
       http: { method: 'GET' },
       summary: 'Live status changes and log lines of a cluster (server-sent events)',
     })
-    .input(clusterRef)
+    .input(clusterEventsInput)
     .subscription(async ({ ctx, input, signal }) => {
       // Checked before the stream starts, so a refusal is a plain 404/403, not a broken stream.
       await requireCluster(ctx, input.clusterId, 'view');
       const hub = ctx.events;
       if (!hub)
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Live events are off' });
-      return streamEvents(hub, input.clusterId, signal);
+      const after = input.afterLogId === undefined ? undefined : BigInt(input.afterLogId);
+      return streamEvents(ctx.db, hub, input.clusterId, after, signal);
     }),
 });

@@ -137,6 +137,17 @@ export const clusterAllInput = listInput(clusterSortFields, 'createdAt').extend(
 export const clusterAllOutput = z.array(clusterSummary);
 
 export const clusterRef = z.object({ clusterId });
+
+export const clusterEventsInput = clusterRef.extend({
+  /**
+   * Replay the log lines after this one first (the last id from `cluster.logs`, or the SSE
+   * `Last-Event-ID`), so history and live stream join without a gap.
+   */
+  afterLogId: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a log line id')
+    .optional(),
+});
 export const clusterUpdateInput = z.object({ clusterId, name: clusterName });
 
 export const addNodeInput = z.object({
