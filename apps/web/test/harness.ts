@@ -1,6 +1,8 @@
 // The dashboard as a user meets it: the real API server (in-process, scratch database) serving
 // a fresh production build of the web app, driven by headless Chromium. Screenshots go to
 // test-artifacts/web/, and every page is checked with axe-core.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +50,56 @@ export interface Dashboard {
 export const desktop = { width: 1280, height: 800 };
 export const phone = { width: 375, height: 740 };
 
-export async function startDashboard(): Promise<Dashboard> {
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+export interface DashboardOptions {
+  /**
+   * Also run the provisioning engine: the worker as its own process (as `pnpm start` runs it)
+   * on this test's database and a private queue prefix.
+   */
+  engine?: boolean;
+}
+
+/** The worker process; resolves once it is running, rejects if it dies first. */
+function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('exit', (code, signal) => {
+    if (code) console.error(`worker exited (${code ?? signal}):\n${output}`);
+  });
+  return new Promise((resolve, reject) => {
+    const early = (code: number | null) => reject(new Error(`worker exited (${code}): ${output}`));
+    child.once('exit', early);
+    child.once('spawn', () => {
+      // Startup failures (config, Redis) happen within the first second.
+      setTimeout(() => {
+        child.off('exit', early);
+        resolve(child);
+      }, 1_500);
+    });
+  });
+}
+
+async function deleteQueueKeys(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
   const buildDir = await mkdtemp(join(tmpdir(), 'flotilla-web-e2e-'));
   const distDir = join(buildDir, 'dist');
   const [database] = await Promise.all([
@@ -88,6 +139,19 @@ export async function startDashboard(): Promise<Dashboard> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const queuePrefix = `flt-web-${randomUUID().slice(0, 8)}`;
+  const worker = options.engine
+    ? await startWorkerProcess({
+        NODE_ENV: 'test',
+        DATABASE_URL: database.url,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'warn',
+        HEALTH_CHECK_INTERVAL_MS: '2000',
+        WORKER_LOCK_DURATION_MS: '5000',
+        WORKER_STALLED_INTERVAL_MS: '2000',
+      })
+    : undefined;
+
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: chromiumArgs,
@@ -115,6 +179,15 @@ export async function startDashboard(): Promise<Dashboard> {
     async close() {
       await Promise.allSettled(contexts.map((context) => context.close()));
       await browser.close();
+      if (worker && worker.exitCode === null) {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.kill('SIGTERM');
+        // A job stuck on a vanished server must not hold the test run hostage.
+        const force = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(force);
+      }
+      if (options.engine) await deleteQueueKeys(queuePrefix);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await web.close();
