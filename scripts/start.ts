@@ -80,7 +80,7 @@ function run(name: string, entry: string) {
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: dev ? { ...process.env, FLOTILLA_WEB_DEV: 'true' } : process.env,
   });
   const prefix = `[${name}] `;
   for (const stream of [child.stdout, child.stderr]) {

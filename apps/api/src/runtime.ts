@@ -63,8 +63,9 @@ export async function startApiRuntime(config: Config, log: Logger): Promise<ApiR
   };
   services.cloudClientOptions = (provider) => ({ baseUrl: providerApiUrls[provider] });
 
-  // The dashboard from the same origin: the built files (built once on first start if missing).
-  const web = createWebHandler({ dev: false });
+  // The dashboard from the same origin: the built files (built once on first start if missing),
+  // or Vite with hot reload under `pnpm dev`.
+  const web = createWebHandler({ dev: config.FLOTILLA_WEB_DEV });
   const server = createApiServer({ config, log, db, sql, redis, services, web });
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { address, port } = server.address() as AddressInfo;

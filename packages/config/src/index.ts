@@ -36,6 +36,8 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL_EC2: z.url().optional(),
   FLOTILLA_MASTER_KEY: z.string().optional(),
   FLOTILLA_OPEN_SIGNUP: booleanString.default(false),
+  // Serve the dashboard through Vite with hot reload instead of the built files (`pnpm dev`).
+  FLOTILLA_WEB_DEV: booleanString.default(false),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Worker: how many cluster and node jobs one process runs at once (node jobs are mostly waiting on SSH).
   WORKER_CLUSTER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
