@@ -18,6 +18,14 @@ describe('provisioning from the dashboard', () => {
     page = await dashboard.newPage();
   });
 
+  /** Nodes of the swarm as its first manager sees them. */
+  async function swarmMembers(): Promise<number> {
+    const first = testbed?.hosts[0];
+    if (!testbed || !first) throw new Error('no testbed');
+    const nodes = await testbed.exec(first.name, "docker node ls --format '{{.Hostname}}'");
+    return nodes.stdout.trim().split('\n').filter(Boolean).length;
+  }
+
   afterAll(async () => {
     await dashboard?.close();
     await testbed?.destroy();
@@ -55,6 +63,8 @@ describe('provisioning from the dashboard', () => {
     const log = page.getByRole('list', { name: 'Log lines' });
     await log.getByText(/swarm/i).first().waitFor();
     expect(await page.locator('[data-node] [data-status="running"]').count()).toBe(3);
+    // What the page says is what the servers say.
+    expect(await swarmMembers()).toBe(3);
     await screenshot(page, 'e2e-1-running');
     expect(await accessibilityProblems(page)).toEqual([]);
   });
@@ -65,6 +75,7 @@ describe('provisioning from the dashboard', () => {
     await worker.getByRole('button', { name: 'Remove' }).click();
     await worker.getByRole('button', { name: `Remove ${name}` }).click();
     await page.locator(`[data-node="${name}"]`).waitFor({ state: 'detached', timeout: 120_000 });
+    expect(await swarmMembers()).toBe(2);
     await screenshot(page, 'e2e-2-node-removed');
   });
 
@@ -74,5 +85,12 @@ describe('provisioning from the dashboard', () => {
     await page.getByRole('button', { name: 'Delete cluster' }).click();
     await page.waitForURL('**/clusters');
     await page.getByText('No clusters yet').waitFor({ timeout: 120_000 });
+    const first = testbed?.hosts[0];
+    if (!first) throw new Error('no testbed');
+    const state = await testbed?.exec(
+      first.name,
+      "docker info --format '{{.Swarm.LocalNodeState}}'",
+    );
+    expect(state?.stdout.trim()).toBe('inactive');
   });
 });
