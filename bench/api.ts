@@ -1,8 +1,16 @@
 // API throughput: `GET /api/cluster.all` (a page of 50 of 1,000 clusters) with a bearer token,
 // 32 connections, against a bare node:http + postgres.js server answering the same page.
 
-import { type ControlPlane, freePort, node, start, waitForHttp } from '@flotilla/harness';
-import { load } from './load.ts';
+import {
+  type ControlPlane,
+  cpuMs,
+  freePort,
+  node,
+  type Started,
+  start,
+  waitForHttp,
+} from '@flotilla/harness';
+import { type LoadResult, load } from './load.ts';
 import { seed } from './seed.ts';
 
 export interface ApiRun {
@@ -13,6 +21,9 @@ export interface ApiRun {
   p99Ms: number;
   baselineP50Ms: number;
   baselineP99Ms: number;
+  /** CPU time per request in µs: steadier than throughput on a shared machine. */
+  cpuUsPerRequest: number;
+  baselineCpuUsPerRequest: number;
   concurrency: number;
   organizationId: string;
   token: string;
@@ -45,8 +56,10 @@ export async function benchApi({
     // Warm both up (JIT, connection pools, Prisma's query-plan cache) before measuring.
     await load(baselineUrl, { ...options, seconds: 3 });
     await load(oursUrl, { ...options, seconds: 3 });
-    const base = await load(baselineUrl, { ...options, seconds });
-    const ours = await load(oursUrl, { ...options, seconds });
+    const base = await measured(baseline, () => load(baselineUrl, { ...options, seconds }));
+    const ours = await measured(plane.apis[0] as Started, () =>
+      load(oursUrl, { ...options, seconds }),
+    );
     for (const [name, run] of [
       ['baseline', base],
       ['ours', ours],
@@ -65,6 +78,8 @@ export async function benchApi({
       p99Ms: ours.p99Ms,
       baselineP50Ms: base.p50Ms,
       baselineP99Ms: base.p99Ms,
+      cpuUsPerRequest: ours.cpuUsPerRequest,
+      baselineCpuUsPerRequest: base.cpuUsPerRequest,
       concurrency: connections,
       organizationId: seeded.organizationId,
       token: seeded.token,
@@ -92,4 +107,16 @@ async function samePage(oursUrl: string, baselineUrl: string, token: string): Pr
   if (oursIds.length !== 50 || oursIds.join() !== ids(base).join()) {
     throw new Error('the API and the baseline answer different pages');
   }
+}
+
+/** A load run, with the CPU time the server spent per request during it. */
+async function measured(
+  server: Started,
+  run: () => Promise<LoadResult>,
+): Promise<LoadResult & { cpuUsPerRequest: number }> {
+  const pid = server.child.pid as number;
+  const before = await cpuMs(pid);
+  const result = await run();
+  const cpu = (await cpuMs(pid)) - before;
+  return { ...result, cpuUsPerRequest: Math.round((cpu * 1000) / Math.max(result.requests, 1)) };
 }

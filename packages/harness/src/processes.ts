@@ -75,3 +75,12 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+export async function cpuMs(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks
+  // of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
