@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { Table } from '../../components/table.tsx';
 import { apiFieldErrors, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
 
@@ -41,37 +42,23 @@ export function AccessSection({ clusterId }: { clusterId: string }) {
       {grants.isPending && <Loading label="Loading grants…" />}
       {grants.isSuccess && grants.data.length === 0 && <Empty title="No grants" />}
       {grants.data && grants.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Email</th>
-                <th scope="col">Permission</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {grants.data.map((entry) => (
-                <tr key={entry.userId} data-grant={entry.email}>
-                  <td data-label="Member">{entry.name}</td>
-                  <td data-label="Email">{entry.email}</td>
-                  <td data-label="Permission">{entry.permission}</td>
-                  <td data-label="Actions">
-                    <ConfirmButton
-                      label="Revoke"
-                      confirmLabel={`Revoke ${entry.email}`}
-                      pending={revoke.isPending && revoke.variables?.userId === entry.userId}
-                      onConfirm={() => revoke.mutate({ clusterId, userId: entry.userId })}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Member', 'Email', 'Permission']} actions>
+          {grants.data.map((entry) => (
+            <tr key={entry.userId} data-grant={entry.email}>
+              <td data-label="Member">{entry.name}</td>
+              <td data-label="Email">{entry.email}</td>
+              <td data-label="Permission">{entry.permission}</td>
+              <td data-label="Actions">
+                <ConfirmButton
+                  label="Revoke"
+                  confirmLabel={`Revoke ${entry.email}`}
+                  pending={revoke.isPending && revoke.variables?.userId === entry.userId}
+                  onConfirm={() => revoke.mutate({ clusterId, userId: entry.userId })}
+                />
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <form onSubmit={submit} noValidate aria-labelledby="grant-heading">
         <h3 id="grant-heading">Grant access</h3>

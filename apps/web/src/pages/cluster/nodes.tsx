@@ -5,6 +5,7 @@ import { ConfirmButton } from '../../components/confirm-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { Empty, ErrorNotice } from '../../components/states.tsx';
 import { StatusBadge } from '../../components/status-badge.tsx';
+import { Table } from '../../components/table.tsx';
 import { apiFieldErrors, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
 import type { ClusterDetail } from '../cluster.tsx';
@@ -53,54 +54,36 @@ export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
       {cluster.nodes.length === 0 ? (
         <Empty title="No nodes" />
       ) : (
-        <div className="table-wrap">
-          <table className="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Plan</th>
-                <th scope="col">Address</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {cluster.nodes.map((node) => (
-                <tr key={node.id} data-node={node.name}>
-                  <td data-label="Name">{node.name}</td>
-                  <td data-label="Role">{node.role}</td>
-                  <td data-label="Plan">{node.plan ?? 'own server'}</td>
-                  <td data-label="Address">
-                    <span className="mono">{node.ip ?? '—'}</span>
-                  </td>
-                  <td data-label="Status">
-                    <span className="status-cell">
-                      <StatusBadge status={node.status} />
-                      {node.statusReason && node.status !== 'running' && (
-                        <span className="muted">{node.statusReason}</span>
-                      )}
-                    </span>
-                  </td>
-                  <td data-label="Actions">
-                    {node.status !== 'deleting' && node.status !== 'draining' && !busy && (
-                      <ConfirmButton
-                        label="Remove"
-                        confirmLabel={`Remove ${node.name}`}
-                        pending={removeNode.isPending && removeNode.variables?.nodeId === node.id}
-                        onConfirm={() =>
-                          removeNode.mutate({ clusterId: cluster.id, nodeId: node.id })
-                        }
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Name', 'Role', 'Plan', 'Address', 'Status']} actions>
+          {cluster.nodes.map((node) => (
+            <tr key={node.id} data-node={node.name}>
+              <td data-label="Name">{node.name}</td>
+              <td data-label="Role">{node.role}</td>
+              <td data-label="Plan">{node.plan ?? 'own server'}</td>
+              <td data-label="Address">
+                <span className="mono">{node.ip ?? '—'}</span>
+              </td>
+              <td data-label="Status">
+                <span className="status-cell">
+                  <StatusBadge status={node.status} />
+                  {node.statusReason && node.status !== 'running' && (
+                    <span className="muted">{node.statusReason}</span>
+                  )}
+                </span>
+              </td>
+              <td data-label="Actions">
+                {node.status !== 'deleting' && node.status !== 'draining' && !busy && (
+                  <ConfirmButton
+                    label="Remove"
+                    confirmLabel={`Remove ${node.name}`}
+                    pending={removeNode.isPending && removeNode.variables?.nodeId === node.id}
+                    onConfirm={() => removeNode.mutate({ clusterId: cluster.id, nodeId: node.id })}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       {!busy && (
         <form onSubmit={submit} noValidate aria-labelledby="add-node-heading">

@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { Table } from '../../components/table.tsx';
 import { useOrganization } from '../../organization.tsx';
 import { useTRPC } from '../../trpc.ts';
 
@@ -39,45 +40,29 @@ export function AuditTab() {
       {entries.isPending && <Loading label="Loading audit log…" />}
       {entries.isSuccess && items.length === 0 && <Empty title="Nothing recorded yet" />}
       {items.length > 0 && (
-        <div className="table-wrap">
-          <table className="responsive">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Target</th>
-                <th scope="col">From</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((entry) => (
-                <tr key={entry.id} data-action={entry.action}>
-                  <td data-label="When">
-                    <time dateTime={entry.createdAt}>
-                      {new Date(entry.createdAt).toLocaleString()}
-                    </time>
-                  </td>
-                  <td data-label="Action">
-                    <code>{entry.action}</code>
-                  </td>
-                  <td data-label="Outcome">
-                    <span className={`badge badge-${entry.outcome === 'success' ? 'ok' : 'bad'}`}>
-                      {entry.outcome}
-                      {entry.errorCode ? ` · ${entry.errorCode}` : ''}
-                    </span>
-                  </td>
-                  <td data-label="Actor">{entry.actorId ?? '—'}</td>
-                  <td data-label="Target">
-                    {entry.targetType ? `${entry.targetType} ${entry.targetId ?? ''}` : '—'}
-                  </td>
-                  <td data-label="From">{entry.ip ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['When', 'Action', 'Outcome', 'Actor', 'Target', 'From']}>
+          {items.map((entry) => (
+            <tr key={entry.id} data-action={entry.action}>
+              <td data-label="When">
+                <time dateTime={entry.createdAt}>{new Date(entry.createdAt).toLocaleString()}</time>
+              </td>
+              <td data-label="Action">
+                <code>{entry.action}</code>
+              </td>
+              <td data-label="Outcome">
+                <span className={`badge badge-${entry.outcome === 'success' ? 'ok' : 'bad'}`}>
+                  {entry.outcome}
+                  {entry.errorCode ? ` · ${entry.errorCode}` : ''}
+                </span>
+              </td>
+              <td data-label="Actor">{entry.actorId ?? '—'}</td>
+              <td data-label="Target">
+                {entry.targetType ? `${entry.targetType} ${entry.targetId ?? ''}` : '—'}
+              </td>
+              <td data-label="From">{entry.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       {entries.hasNextPage && (
         <div className="pager">

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmButton } from '../../components/confirm-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { Empty, ErrorNotice, Loading, Notice } from '../../components/states.tsx';
+import { Table } from '../../components/table.tsx';
 import { useOrganization } from '../../organization.tsx';
 import { apiFieldErrors, type Outputs, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
@@ -139,68 +140,50 @@ export function CredentialsTab() {
           <Empty title="No cloud credentials yet" />
         )}
         {credentials.data && credentials.data.length > 0 && (
-          <div className="table-wrap">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Clusters</th>
-                  <th scope="col">Check</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {credentials.data.map((credential) => {
-                  const result = results[credential.id];
-                  return (
-                    <tr key={credential.id} data-credential={credential.name}>
-                      <td data-label="Provider">{catalog[credential.provider].label}</td>
-                      <td data-label="Name">{credential.name}</td>
-                      <td data-label="Key">
-                        <code>{credential.hint}</code>
-                      </td>
-                      <td data-label="Clusters">{credential.clusters}</td>
-                      <td data-label="Check">
-                        <span className="status-cell">
-                          <button
-                            type="button"
-                            className="button button-small"
-                            disabled={test.isPending}
-                            onClick={() => test.mutate({ providerCredentialId: credential.id })}
-                          >
-                            {test.isPending &&
-                            test.variables?.providerCredentialId === credential.id
-                              ? 'Checking…'
-                              : 'Test'}
-                          </button>
-                          {result && (
-                            <span className={`badge badge-${result.ok ? 'ok' : 'bad'}`}>
-                              {result.message}
-                            </span>
-                          )}
+          <Table columns={['Provider', 'Name', 'Key', 'Clusters', 'Check']} actions>
+            {credentials.data.map((credential) => {
+              const result = results[credential.id];
+              return (
+                <tr key={credential.id} data-credential={credential.name}>
+                  <td data-label="Provider">{catalog[credential.provider].label}</td>
+                  <td data-label="Name">{credential.name}</td>
+                  <td data-label="Key">
+                    <code>{credential.hint}</code>
+                  </td>
+                  <td data-label="Clusters">{credential.clusters}</td>
+                  <td data-label="Check">
+                    <span className="status-cell">
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={test.isPending}
+                        onClick={() => test.mutate({ providerCredentialId: credential.id })}
+                      >
+                        {test.isPending && test.variables?.providerCredentialId === credential.id
+                          ? 'Checking…'
+                          : 'Test'}
+                      </button>
+                      {result && (
+                        <span className={`badge badge-${result.ok ? 'ok' : 'bad'}`}>
+                          {result.message}
                         </span>
-                      </td>
-                      <td data-label="Actions">
-                        <ConfirmButton
-                          label="Delete"
-                          confirmLabel={`Delete ${credential.name}`}
-                          pending={
-                            remove.isPending &&
-                            remove.variables?.providerCredentialId === credential.id
-                          }
-                          onConfirm={() => remove.mutate({ providerCredentialId: credential.id })}
-                        />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+                      )}
+                    </span>
+                  </td>
+                  <td data-label="Actions">
+                    <ConfirmButton
+                      label="Delete"
+                      confirmLabel={`Delete ${credential.name}`}
+                      pending={
+                        remove.isPending && remove.variables?.providerCredentialId === credential.id
+                      }
+                      onConfirm={() => remove.mutate({ providerCredentialId: credential.id })}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
         )}
       </section>
     </>

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Field } from '../../components/field.tsx';
 import { OnceSecret } from '../../components/secret.tsx';
 import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { Table } from '../../components/table.tsx';
 import { useOrganization } from '../../organization.tsx';
 import { apiFieldErrors, type Outputs, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
@@ -91,28 +92,16 @@ export function MembersTab() {
         {members.isPending && <Loading label="Loading members…" />}
         {members.isSuccess && members.data.items.length === 0 && <Empty title="No members" />}
         {members.data && members.data.items.length > 0 && (
-          <div className="table-wrap">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.data.items.map((member) => (
-                  <tr key={member.userId}>
-                    <td data-label="Name">{member.name}</td>
-                    <td data-label="Email">{member.email}</td>
-                    <td data-label="Role">{member.role}</td>
-                    <td data-label="Joined">{new Date(member.joinedAt).toLocaleDateString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Name', 'Email', 'Role', 'Joined']}>
+            {members.data.items.map((member) => (
+              <tr key={member.userId}>
+                <td data-label="Name">{member.name}</td>
+                <td data-label="Email">{member.email}</td>
+                <td data-label="Role">{member.role}</td>
+                <td data-label="Joined">{new Date(member.joinedAt).toLocaleDateString()}</td>
+              </tr>
+            ))}
+          </Table>
         )}
         {total > pageSize && (
           <nav className="pager" aria-label="Member pages">

@@ -5,6 +5,7 @@ import { ConfirmButton } from '../../components/confirm-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { OnceSecret } from '../../components/secret.tsx';
 import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { Table } from '../../components/table.tsx';
 import { apiFieldErrors, type Outputs, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
 
@@ -74,43 +75,27 @@ export function TokensTab() {
         {tokens.isPending && <Loading label="Loading tokens…" />}
         {tokens.isSuccess && apiTokens.length === 0 && <Empty title="No API tokens yet" />}
         {apiTokens.length > 0 && (
-          <div className="table-wrap">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Starts with</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {apiTokens.map((token) => (
-                  <tr key={token.id} data-token={token.name}>
-                    <td data-label="Name">{token.name}</td>
-                    <td data-label="Starts with">
-                      <code>{token.prefix}…</code>
-                    </td>
-                    <td data-label="Created">{formatDate(token.createdAt)}</td>
-                    <td data-label="Last used">{formatDate(token.lastUsedAt)}</td>
-                    <td data-label="Expires">{formatDate(token.expiresAt)}</td>
-                    <td data-label="Actions">
-                      <ConfirmButton
-                        label="Revoke"
-                        confirmLabel={`Revoke ${token.name}`}
-                        pending={revoke.isPending && revoke.variables?.tokenId === token.id}
-                        onConfirm={() => revoke.mutate({ tokenId: token.id })}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Name', 'Starts with', 'Created', 'Last used', 'Expires']} actions>
+            {apiTokens.map((token) => (
+              <tr key={token.id} data-token={token.name}>
+                <td data-label="Name">{token.name}</td>
+                <td data-label="Starts with">
+                  <code>{token.prefix}…</code>
+                </td>
+                <td data-label="Created">{formatDate(token.createdAt)}</td>
+                <td data-label="Last used">{formatDate(token.lastUsedAt)}</td>
+                <td data-label="Expires">{formatDate(token.expiresAt)}</td>
+                <td data-label="Actions">
+                  <ConfirmButton
+                    label="Revoke"
+                    confirmLabel={`Revoke ${token.name}`}
+                    pending={revoke.isPending && revoke.variables?.tokenId === token.id}
+                    onConfirm={() => revoke.mutate({ tokenId: token.id })}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>
