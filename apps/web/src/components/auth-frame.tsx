@@ -1,4 +1,12 @@
 import { type ReactNode, useEffect } from 'react';
+import { navigate } from '../route.ts';
+import { signIn } from '../session.ts';
+
+/** What sign-in, sign-up and accepting an invitation all end with. */
+export function startSession(session: { token: string; organization?: { id: string } }): void {
+  signIn(session.token, session.organization?.id);
+  navigate('/clusters', { replace: true });
+}
 
 /** The centred card the signed-out pages share. */
 export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {

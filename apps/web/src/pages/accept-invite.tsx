@@ -1,11 +1,9 @@
 import { acceptInviteInput } from '@flotilla/router/schemas';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { AuthFrame } from '../components/auth-frame.tsx';
+import { AuthFrame, startSession } from '../components/auth-frame.tsx';
 import { Field } from '../components/field.tsx';
 import { ErrorNotice } from '../components/states.tsx';
-import { navigate } from '../route.ts';
-import { signIn } from '../session.ts';
 import { apiFieldErrors, useTRPC } from '../trpc.ts';
 import { formValues, validate } from '../validation.ts';
 
@@ -14,10 +12,7 @@ export function AcceptInvitePage({ token }: { token: string }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const accept = useMutation(
     trpc.auth.acceptInvite.mutationOptions({
-      onSuccess: (session) => {
-        signIn(session.token, session.organization?.id);
-        navigate('/clusters', { replace: true });
-      },
+      onSuccess: startSession,
       onError: (error) => setErrors(apiFieldErrors(error)),
     }),
   );

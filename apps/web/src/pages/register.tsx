@@ -1,12 +1,10 @@
 import { registerInput } from '@flotilla/router/schemas';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { AuthFrame } from '../components/auth-frame.tsx';
+import { AuthFrame, startSession } from '../components/auth-frame.tsx';
 import { Field } from '../components/field.tsx';
 import { Link } from '../components/link.tsx';
 import { ErrorNotice } from '../components/states.tsx';
-import { navigate } from '../route.ts';
-import { signIn } from '../session.ts';
 import { apiFieldErrors, useTRPC } from '../trpc.ts';
 import { formValues, validate } from '../validation.ts';
 
@@ -15,10 +13,7 @@ export function RegisterPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const register = useMutation(
     trpc.auth.register.mutationOptions({
-      onSuccess: (session) => {
-        signIn(session.token, session.organization?.id);
-        navigate('/clusters', { replace: true });
-      },
+      onSuccess: startSession,
       onError: (error) => setErrors(apiFieldErrors(error)),
     }),
   );
