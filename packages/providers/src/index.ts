@@ -1,11 +1,9 @@
-import { createAwsClient } from './aws.ts';
 import type { CloudProvider } from './catalog.ts';
 import type { CloudClient, CloudClientOptions } from './client.ts';
 import type { AwsCredentials, DigitalOceanCredentials, HetznerCredentials } from './credentials.ts';
 import { createDigitalOceanClient } from './digitalocean.ts';
 import { createHetznerClient } from './hetzner.ts';
 
-export { createAwsClient } from './aws.ts';
 export * from './catalog.ts';
 export * from './client.ts';
 export * from './credentials.ts';
@@ -34,8 +32,35 @@ export function createCloudClient<P extends CloudProvider>(
     case 'hetzner':
       return createHetznerClient(credentials as HetznerCredentials, options);
     case 'aws':
-      return createAwsClient(credentials as AwsCredentials, options);
+      return createLazyAwsClient(credentials as AwsCredentials, options);
     default:
       throw new Error(`no client for provider ${provider}`);
   }
+}
+
+/**
+ * The AWS SDK's EC2 client costs about 130 MB of memory once loaded, so it is loaded on the first
+ * call: an API or worker process that never talks to AWS never pays for it.
+ */
+function createLazyAwsClient(
+  credentials: AwsCredentials,
+  options: CloudClientOptions,
+): CloudClient {
+  let loaded: Promise<CloudClient> | undefined;
+  const aws = () =>
+    (loaded ??= import('./aws.ts').then(({ createAwsClient }) =>
+      createAwsClient(credentials, options),
+    ));
+  return {
+    provider: 'aws',
+    verifyCredentials: async () => (await aws()).verifyCredentials(),
+    ensureSshKey: async (name, publicKey, region) =>
+      (await aws()).ensureSshKey(name, publicKey, region),
+    createServer: async (input) => (await aws()).createServer(input),
+    getServer: async (id) => (await aws()).getServer(id),
+    waitForServer: async (id, waitOptions) => (await aws()).waitForServer(id, waitOptions),
+    findServers: async (filter) => (await aws()).findServers(filter),
+    deleteServer: async (id) => (await aws()).deleteServer(id),
+    removeClusterResources: async (clusterId) => (await aws()).removeClusterResources(clusterId),
+  };
 }
