@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
+// The root config patches Map.groupBy (Node 20 lacks it; vitest's error reporter needs it).
+import '../vitest.config.ts';
 
 // The fault suite (`pnpm test:faults`): each scenario starts real API and worker processes,
 // a testbed and proxies of its own, so they run one after another.
