@@ -258,7 +258,7 @@ describe('dashboard', () => {
     await row.locator('[data-status="running"]').waitFor();
     expect(await row.getByRole('cell').nth(4).textContent()).toBe('2');
     await page.getByLabel('Search').fill('no-such-cluster');
-    await page.getByText('No cluster matches').waitFor();
+    await page.getByText('No cluster matches these filters').waitFor();
     await page.getByLabel('Search').fill('web');
     await row.waitFor();
     await page.getByRole('button', { name: 'Name' }).click();
@@ -304,6 +304,11 @@ describe('dashboard', () => {
     await page.locator('[data-cluster="batch-01"]').waitFor();
     await page.getByRole('button', { name: 'Name' }).click();
     await page.locator('th[aria-sort="descending"]', { hasText: 'Name' }).waitFor();
+    await page.getByLabel('Search').fill('');
+    await page.getByLabel('Status').selectOption('running');
+    await expect.poll(() => page.locator('[data-cluster]').count()).toBe(1);
+    await page.locator('[data-cluster="web-e2e"]').waitFor();
+    await page.getByLabel('Status').selectOption('');
     await page.getByLabel('Search').fill('web-e2e');
     await page.locator('[data-cluster="web-e2e"]').waitFor();
   });

@@ -1,4 +1,4 @@
-import type { clusterSortFields } from '@flotilla/router/schemas';
+import { type clusterSortFields, clusterStatusSchema } from '@flotilla/router/schemas';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from '../components/link.tsx';
@@ -40,6 +40,7 @@ export function ClustersPage() {
   const [sort, setSort] = useState<SortField>('createdAt');
   const [order, setOrder] = useState<'asc' | 'desc'>('desc');
   const [page, setPage] = useState(1);
+  const [status, setStatus] = useState<Cluster['status'] | ''>('');
   const term = useDebounced(search.trim(), 250);
 
   const clusters = useQuery({
@@ -50,6 +51,7 @@ export function ClustersPage() {
       sort,
       order,
       search: term || undefined,
+      ...(status ? { status } : {}),
     }),
     placeholderData: keepPreviousData,
     // Status badges follow changes: quickly while a cluster is still settling, slowly otherwise.
@@ -67,7 +69,7 @@ export function ClustersPage() {
   }
 
   const rows = clusters.data ?? [];
-  const filtered = Boolean(term);
+  const filtered = Boolean(term || status);
 
   return (
     <>
@@ -91,11 +93,29 @@ export function ClustersPage() {
             }}
           />
         </div>
+        <div className="field">
+          <label htmlFor="cluster-status">Status</label>
+          <select
+            id="cluster-status"
+            value={status}
+            onChange={(event) => {
+              setStatus(event.target.value as Cluster['status'] | '');
+              setPage(1);
+            }}
+          >
+            <option value="">Any status</option>
+            {clusterStatusSchema.options.map((option) => (
+              <option key={option} value={option}>
+                {option}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
       <ErrorNotice error={clusters.error} retry={() => clusters.refetch()} />
       {clusters.isPending && <Loading label="Loading clusters…" />}
       {clusters.isSuccess && rows.length === 0 && page === 1 && (
-        <Empty title={filtered ? `No cluster matches “${term}”` : 'No clusters yet'}>
+        <Empty title={filtered ? 'No cluster matches these filters' : 'No clusters yet'}>
           {!filtered && (
             <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
               Create your first cluster
