@@ -2,12 +2,12 @@
 // `running`, for 1 node and for 5 nodes (parallel provisioning keeps the ratio near 1), and
 // the same 5-node Swarm formed by a hand-written parallel shell script over plain ssh.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ControlPlane, call, repoRoot } from '@flotilla/harness';
-import { createTestbed, type Testbed } from '@flotilla/testbed';
+import { createTestbed, generateKeyPair, type Testbed } from '@flotilla/testbed';
 
 const run = promisify(execFile);
 
@@ -28,9 +28,9 @@ export async function benchProvisioning({
 }): Promise<ProvisioningRun> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const keyPath = join(dir, 'id_ed25519');
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'flotilla-bench', '-f', keyPath]);
-  const privateKey = await readFile(keyPath, 'utf8');
-  const publicKey = (await readFile(`${keyPath}.pub`, 'utf8')).trim();
+  const { privateKey, publicKey } = await generateKeyPair();
+  // The hand-written script's ssh reads the same key from disk.
+  await writeFile(keyPath, privateKey, { mode: 0o600 });
   let testbed: Testbed | undefined;
   try {
     testbed = await createTestbed({ hosts: 5, authorizedKeys: [publicKey] });
@@ -112,10 +112,7 @@ async function waitForStatus(
     const cluster = await call<{ status: string; statusReason: string | null }>(
       url,
       'cluster.one',
-      {
-        token,
-        input: { clusterId },
-      },
+      { token, method: 'GET', input: { clusterId } },
     );
     if (cluster.status === status) return (performance.now() - startedAt) / 1000;
     if (cluster.status === 'error') throw new Error(`cluster failed: ${cluster.statusReason}`);
