@@ -3,7 +3,7 @@ import type { Cluster, Node } from '@flotilla/db';
 import type { Engine } from './engine.ts';
 
 export type ClusterRecord = Cluster & {
-  sshKey: { id: string; privateKeyEncrypted: string } | null;
+  sshKey: { id: string; publicKey: string; privateKeyEncrypted: string } | null;
   nodes: Node[];
 };
 
@@ -11,7 +11,7 @@ export function loadCluster(engine: Engine, clusterId: string): Promise<ClusterR
   return engine.db.cluster.findUnique({
     where: { id: clusterId },
     include: {
-      sshKey: { select: { id: true, privateKeyEncrypted: true } },
+      sshKey: { select: { id: true, publicKey: true, privateKeyEncrypted: true } },
       nodes: { orderBy: { ordinal: 'asc' } },
     },
   });

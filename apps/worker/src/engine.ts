@@ -1,6 +1,7 @@
 // Everything a job needs, created once per worker process and passed in.
 import type { Db } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
+import type { CloudProvider } from '@flotilla/providers';
 import type { Queues } from '@flotilla/queue';
 import type { Sealer } from '@flotilla/secrets';
 import type { ConnectOptions, SshSession } from '@flotilla/ssh';
@@ -15,6 +16,12 @@ export interface EngineSettings {
   /** How long a drain may take for the node's tasks to move elsewhere. */
   drainTimeoutMs: number;
   k3s: { installUrl: string; artifactPath?: string };
+  /** Cloud provider API roots (the stand-ins in tests); undefined: the provider's own. */
+  providerUrls: Record<CloudProvider, string | undefined>;
+  /** How long a new cloud machine may take to run and get an address. */
+  serverReadyTimeoutMs: number;
+  /** How often a cloud machine's state is asked while waiting for it (tests shorten it). */
+  providerPollIntervalMs?: number;
 }
 
 export interface Engine {

@@ -23,6 +23,7 @@ import { healthCheck } from './jobs/health-check.ts';
 import { provisionCluster } from './jobs/provision-cluster.ts';
 import { provisionNode } from './jobs/provision-node.ts';
 import { removeNode } from './jobs/remove-node.ts';
+import { sweepOrphans } from './jobs/sweep-orphans.ts';
 
 type Handler<N extends JobName> = (
   engine: Engine,
@@ -36,8 +37,7 @@ const handlers: { [N in JobName]: Handler<N> } = {
   removeNode,
   deleteCluster,
   healthCheck: (engine) => healthCheck(engine),
-  // Only cloud providers leave orphans; provider `ssh` servers belong to the user.
-  sweepOrphans: async () => {},
+  sweepOrphans: (engine) => sweepOrphans(engine),
 };
 
 export interface WorkerOptions {
@@ -65,6 +65,12 @@ export function engineSettings(config: Config): EngineSettings {
       installUrl: config.K3S_INSTALL_URL,
       ...(config.K3S_ARTIFACT ? { artifactPath: config.K3S_ARTIFACT } : {}),
     },
+    providerUrls: {
+      digitalocean: config.DIGITALOCEAN_API_URL,
+      hetzner: config.HETZNER_API_URL,
+      aws: config.AWS_ENDPOINT_URL_EC2,
+    },
+    serverReadyTimeoutMs: 10 * 60_000,
   };
 }
 
@@ -89,7 +95,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const concurrency: Record<QueueName, number> = {
     clusters: config.WORKER_CLUSTER_CONCURRENCY,
     nodes: config.WORKER_NODE_CONCURRENCY,
-    maintenance: 1,
+    maintenance: 2,
   };
   const workers = queueNames.map((queue) => {
     const worker = new Worker(queue, (job) => run(engine, job), {
@@ -124,6 +130,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     { every: config.HEALTH_CHECK_INTERVAL_MS },
     {
       name: 'healthCheck',
+      data: {},
+      opts: { attempts: 1, removeOnComplete: true, removeOnFail: 100 },
+    },
+  );
+  await queues.get('maintenance').upsertJobScheduler(
+    'sweepOrphans',
+    { every: config.SWEEP_ORPHANS_INTERVAL_MS },
+    {
+      name: 'sweepOrphans',
       data: {},
       opts: { attempts: 1, removeOnComplete: true, removeOnFail: 100 },
     },

@@ -47,6 +47,8 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  // How often cloud accounts are searched for Flotilla machines that belong to no node.
+  SWEEP_ORPHANS_INTERVAL_MS: z.coerce.number().int().min(500).max(86_400_000).default(900_000),
   // Longest a single command over SSH may run before the step fails (and is retried).
   SSH_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   // Where k3s comes from: the official installer (default), or a k3s binary on the worker's

@@ -4,9 +4,12 @@
 import type { Node } from '@flotilla/db';
 import { appendLog, transitionCluster } from '@flotilla/lifecycle';
 import { type JobData, jobIdFor } from '@flotilla/queue';
+import type { SshSession } from '@flotilla/ssh';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, HostKeyChangedError } from '../errors.ts';
+import { cloudClientFor, destroyServers, isCloud } from '../steps/cloud.ts';
+import { clusterKeyName } from '../steps/cluster-key.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor } from '../steps/orchestrator.ts';
@@ -30,7 +33,9 @@ export async function deleteCluster(
     () => stopProvisioning(engine, cluster),
     (n) => (n === 0 ? 'no provisioning in flight' : `stopped ${n} provisioning job(s)`),
   );
-  const results = await Promise.allSettled(cluster.nodes.map((n) => cleanNode(engine, cluster, n)));
+  const results = await Promise.allSettled(
+    cluster.nodes.map((n) => cleanNode(engine, cluster, n, attempt)),
+  );
   const failed = cluster.nodes.filter((_, i) => results[i]?.status === 'rejected');
   if (failed.length > 0) {
     const reasons = failed
@@ -49,7 +54,31 @@ export async function deleteCluster(
     }
     throw new Error(`could not clean ${failed.length} server(s): ${reasons}`);
   }
-  await engine.db.cluster.deleteMany({ where: { id: clusterId } });
+  if (isCloud(cluster.provider)) {
+    const client = await cloudClientFor(engine, cluster);
+    await step(
+      engine,
+      scope,
+      'cluster.resources',
+      async () => {
+        // Machines of nodes removed meanwhile, or created by a job that died before recording them.
+        const left = await client.findServers({ clusterId });
+        for (const server of left) await client.deleteServer(server.id);
+        await client.removeClusterResources(clusterId);
+        return left.length;
+      },
+      (n) => `${n} leftover machine(s) deleted; per-cluster provider resources removed`,
+    );
+  }
+  await engine.db.$transaction(async (tx) => {
+    await tx.cluster.deleteMany({ where: { id: clusterId } });
+    // The key the worker made for a cloud cluster goes with it; a key the user chose stays.
+    if (cluster.sshKeyId) {
+      await tx.sshKey.deleteMany({
+        where: { id: cluster.sshKeyId, name: clusterKeyName(clusterId), clusters: { none: {} } },
+      });
+    }
+  });
   engine.log.info({ clusterId }, 'cluster deleted');
 }
 
@@ -94,8 +123,25 @@ async function stopProvisioning(engine: Engine, cluster: ClusterRecord): Promise
 }
 
 /** Leaves the server in no cluster. A server never contacted holds nothing of ours. */
-async function cleanNode(engine: Engine, cluster: ClusterRecord, node: Node): Promise<void> {
+async function cleanNode(
+  engine: Engine,
+  cluster: ClusterRecord,
+  node: Node,
+  attempt: Attempt,
+): Promise<void> {
   const scope = { clusterId: cluster.id, nodeId: node.id, teardown: true };
+  if (isCloud(cluster.provider)) {
+    // The machine is deleted: nothing on it needs undoing first.
+    const client = await cloudClientFor(engine, cluster);
+    await step(
+      engine,
+      scope,
+      'server.destroy',
+      () => destroyServers(client, cluster, node),
+      (n) => (n === 0 ? `${node.name}: no machine to delete` : `${node.name}: machine deleted`),
+    );
+    return;
+  }
   const target = serverTarget(node);
   if (!node.hostKey || !target) {
     await appendLog(engine.db, {
@@ -111,7 +157,16 @@ async function cleanNode(engine: Engine, cluster: ClusterRecord, node: Node): Pr
     scope,
     'node.clean',
     async () => {
-      const session = await connectNode(engine, cluster, node, target, 15_000);
+      let session: SshSession;
+      try {
+        session = await connectNode(engine, cluster, node, target, 15_000);
+      } catch (error) {
+        // A server presenting another host key gets no commands. One that stays unreachable
+        // through every attempt is the user's to clean: the cluster is deleted regardless.
+        if (error instanceof HostKeyChangedError) return `left as is, ${error.message}`;
+        if (attempt.final) return `left as is, unreachable: ${errorMessage(error)}`;
+        throw error;
+      }
       try {
         return await driver.clean(session);
       } finally {

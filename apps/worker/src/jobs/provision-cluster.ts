@@ -7,6 +7,8 @@ import { firstManager, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
 import { errorMessage } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
+import { isCloud } from '../steps/cloud.ts';
+import { ensureClusterKey } from '../steps/cluster-key.ts';
 import { attemptNode } from './provision-node.ts';
 
 export async function provisionCluster(
@@ -14,8 +16,9 @@ export async function provisionCluster(
   { clusterId }: JobData<'provisionCluster'>,
   attempt: Attempt,
 ): Promise<void> {
-  const cluster = await loadCluster(engine, clusterId);
-  if (!cluster || cluster.status === 'deleting') return;
+  const loaded = await loadCluster(engine, clusterId);
+  if (!loaded || loaded.status === 'deleting') return;
+  const cluster = isCloud(loaded.provider) ? await ensureClusterKey(engine, loaded) : loaded;
   const leader = firstManager(cluster.nodes);
   if (!leader) {
     await transitionCluster(engine.db, clusterId, 'error', 'the cluster has no manager node');

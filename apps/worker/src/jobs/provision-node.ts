@@ -10,6 +10,8 @@ import type { Attempt, Engine } from '../engine.ts';
 import { ClusterGoneError, errorMessage } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
 import { kubeconfigContext, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
+import { isCloud } from '../steps/cloud.ts';
+import { ensureClusterKey } from '../steps/cluster-key.ts';
 import { connectNode, reachNode } from '../steps/connect.ts';
 import { obtainServer, type ServerTarget, serverTarget } from '../steps/obtain-server.ts';
 import { driverFor, type OrchestratorDriver, waitUntilReady } from '../steps/orchestrator.ts';
@@ -20,9 +22,10 @@ export async function provisionNode(
   { clusterId, nodeId }: JobData<'provisionNode'>,
   attempt: Attempt,
 ): Promise<void> {
-  const cluster = await loadCluster(engine, clusterId);
-  const node = cluster?.nodes.find((n) => n.id === nodeId);
-  if (!cluster || cluster.status === 'deleting' || !node || node.status === 'deleting') return;
+  const loaded = await loadCluster(engine, clusterId);
+  const node = loaded?.nodes.find((n) => n.id === nodeId);
+  if (!loaded || loaded.status === 'deleting' || !node || node.status === 'deleting') return;
+  const cluster = isCloud(loaded.provider) ? await ensureClusterKey(engine, loaded) : loaded;
   const leader = firstManager(cluster.nodes);
   const mode = leader?.id === node.id && leader.status !== 'running' ? 'init' : 'join';
   const ok = await attemptNode(engine, cluster, node, mode, attempt);

@@ -8,8 +8,9 @@ import type { SshSession } from '@flotilla/ssh';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { ClusterGoneError, errorMessage, PermanentError } from '../errors.ts';
+import { ClusterGoneError, errorMessage, HostKeyChangedError, PermanentError } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
+import { cloudClientFor, destroyServers, isCloud } from '../steps/cloud.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor } from '../steps/orchestrator.ts';
@@ -93,12 +94,16 @@ async function takeOut(engine: Engine, cluster: ClusterRecord, node: Node): Prom
     let own: SshSession | undefined;
     if (target && node.hostKey) {
       own = await connectNode(engine, cluster, node, target, 15_000).catch(async (error) => {
-        if (error instanceof UnrecoverableError) throw error;
+        // A server presenting another host key gets no commands: it is forgotten like a lost one.
+        const why =
+          error instanceof HostKeyChangedError
+            ? `refusing to run commands on it: ${error.message}`
+            : `server unreachable (${errorMessage(error)})`;
         await appendLog(engine.db, {
           ...scope,
           step: `${driver.name}.leave`,
           level: 'warn',
-          message: `server unreachable (${errorMessage(error)}); it is removed from the cluster without leaving by itself`,
+          message: `${why}; it is removed from the cluster without leaving by itself`,
         });
         return undefined;
       });
@@ -131,6 +136,16 @@ async function takeOut(engine: Engine, cluster: ClusterRecord, node: Node): Prom
         'node.clean',
         () => driver.clean(session),
         (m) => m,
+      );
+    }
+    if (isCloud(cluster.provider)) {
+      const client = await cloudClientFor(engine, cluster);
+      await step(
+        engine,
+        scope,
+        'server.destroy',
+        () => destroyServers(client, cluster, node),
+        (n) => (n === 0 ? 'no machine to delete' : `deleted ${n} ${cluster.provider} machine(s)`),
       );
     }
   } finally {
