@@ -93,6 +93,36 @@ export function ClustersPage() {
             }}
           />
         </div>
+        {/* Column headers (the sort buttons) fold away on phones: sort from here there. */}
+        <div className="field phone-only">
+          <label htmlFor="cluster-sort">Sort by</label>
+          <select
+            id="cluster-sort"
+            value={`${sort}:${order}`}
+            onChange={(event) => {
+              const [field, direction] = event.target.value.split(':') as [
+                SortField,
+                'asc' | 'desc',
+              ];
+              setSort(field);
+              setOrder(direction);
+              setPage(1);
+            }}
+          >
+            {columns.flatMap((column) =>
+              column.sort
+                ? (['asc', 'desc'] as const).map((direction) => (
+                    <option
+                      key={`${column.sort}:${direction}`}
+                      value={`${column.sort}:${direction}`}
+                    >
+                      {column.label} ({direction === 'asc' ? 'ascending' : 'descending'})
+                    </option>
+                  ))
+                : [],
+            )}
+          </select>
+        </div>
         <div className="field">
           <label htmlFor="cluster-status">Status</label>
           <select
