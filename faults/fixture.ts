@@ -144,15 +144,15 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
   }
 }
 
-/** The `cluster.create` body for a swarm of the testbed's own servers, first one the manager. */
-export function swarmOf(rig: FaultRig, name: string, hosts: TestbedHost[]) {
+/** The `cluster.create` body for a swarm of the testbed's own servers, the first ones managers. */
+export function swarmOf(rig: FaultRig, name: string, hosts: TestbedHost[], managers = 1) {
   return {
     organizationId: rig.organizationId,
     name,
     orchestrator: 'swarm',
     provider: 'ssh',
     sshKeyId: rig.sshKeyId,
-    nodes: hosts.map((h, i) => ({ role: i === 0 ? 'manager' : 'worker', host: h.host })),
+    nodes: hosts.map((h, i) => ({ role: i < managers ? 'manager' : 'worker', host: h.host })),
   };
 }
 
@@ -160,11 +160,11 @@ export function createSwarm(
   rig: FaultRig,
   name: string,
   hosts: TestbedHost[],
-  url = rig.url,
+  { url = rig.url, managers = 1 }: { url?: string; managers?: number } = {},
 ): Promise<ClusterOut> {
   return call<ClusterOut>(url, 'cluster.create', {
     token: rig.token,
-    input: swarmOf(rig, name, hosts),
+    input: swarmOf(rig, name, hosts, managers),
   });
 }
 
@@ -228,14 +228,15 @@ export async function rowCounts(
   return row;
 }
 
+const jobStates = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+export type JobCounts = Record<(typeof jobStates)[number], number>;
+
 /** BullMQ job counts per state, summed over the provisioning queues of the scenario's prefix. */
-export async function jobCounts(rig: FaultRig): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+export async function jobCounts(rig: FaultRig): Promise<JobCounts> {
+  const counts: JobCounts = { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
   for (const queue of ['clusters', 'nodes'] as const) {
-    const got = await rig.queues
-      .get(queue)
-      .getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
-    for (const [state, n] of Object.entries(got)) counts[state] = (counts[state] ?? 0) + n;
+    const got = await rig.queues.get(queue).getJobCounts(...jobStates);
+    for (const state of jobStates) counts[state] += got[state] ?? 0;
   }
   return counts;
 }
