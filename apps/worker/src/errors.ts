@@ -1,10 +1,21 @@
 import { UnrecoverableError } from 'bullmq';
 
-/** The cluster is being deleted (or is gone): a provisioning job stops where it is. */
-export class ClusterGoneError extends Error {
+/** What a provisioning job meant to build is being taken down: it stops where it is. */
+export class ProvisioningStoppedError extends Error {}
+
+/** The cluster is being deleted (or is gone). */
+export class ClusterGoneError extends ProvisioningStoppedError {
   constructor(readonly clusterId: string) {
     super(`cluster ${clusterId} is being deleted`);
     this.name = 'ClusterGoneError';
+  }
+}
+
+/** The node is being removed (or is gone). */
+export class NodeRemovedError extends ProvisioningStoppedError {
+  constructor(readonly nodeId: string) {
+    super(`node ${nodeId} is being removed`);
+    this.name = 'NodeRemovedError';
   }
 }
 

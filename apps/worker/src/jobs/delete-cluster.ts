@@ -13,7 +13,8 @@ import { clusterKeyName } from '../steps/cluster-key.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor } from '../steps/orchestrator.ts';
-import { step, waitFor } from '../steps/step.ts';
+import { stopJobs } from '../steps/quiesce.ts';
+import { step } from '../steps/step.ts';
 
 export async function deleteCluster(
   engine: Engine,
@@ -97,29 +98,7 @@ async function stopProvisioning(engine: Engine, cluster: ClusterRecord): Promise
       },
     ]),
   ];
-  let stopped = 0;
-  for (const { queue, id } of jobs) {
-    const job = await engine.queues.get(queue).getJob(id);
-    if (!job) continue;
-    const state = await job.getState();
-    if (state === 'completed' || state === 'failed' || state === 'unknown') continue;
-    stopped++;
-    if (state !== 'active') {
-      // A locked job cannot be removed; it then runs, sees `deleting` and stops at once.
-      await job.remove().catch(() => {});
-    }
-    await waitFor(
-      async () => {
-        const now = await job.getState();
-        return now === 'active' ? undefined : true;
-      },
-      {
-        timeoutMs: engine.settings.readyTimeoutMs + 60_000,
-        timeoutMessage: () => `provisioning job ${id} is still running`,
-      },
-    );
-  }
-  return stopped;
+  return stopJobs(engine, jobs);
 }
 
 /** Leaves the server in no cluster. A server never contacted holds nothing of ours. */

@@ -7,7 +7,7 @@ import type { SshSession } from '@flotilla/ssh';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, firstManager, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { ClusterGoneError, errorMessage } from '../errors.ts';
+import { errorMessage, ProvisioningStoppedError } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
 import { kubeconfigContext, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
 import { isCloud } from '../steps/cloud.ts';
@@ -49,7 +49,7 @@ export async function attemptNode(
     await bringUpNode(engine, cluster, node, mode);
     return true;
   } catch (error) {
-    if (error instanceof ClusterGoneError) return false;
+    if (error instanceof ProvisioningStoppedError) return false;
     if (attempt.final || error instanceof UnrecoverableError) {
       await transitionNode(engine.db, node.id, 'error', errorMessage(error).slice(0, 1_000)).catch(
         () => {},
@@ -118,7 +118,7 @@ export async function bringUpNode(
       () => driver.label(manager, memberId, node.id),
       () => `labelled with Flotilla's node id ${node.id}`,
     );
-    await assertClusterActive(engine, cluster.id);
+    await assertClusterActive(engine, cluster.id, node.id);
     await transitionNode(engine.db, node.id, 'running', 'joined and Ready');
   } finally {
     await Promise.allSettled(sessions.map((s) => s.close()));

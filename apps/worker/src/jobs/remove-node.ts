@@ -3,7 +3,7 @@
 // nodes depend on it (the API refuses first; this guards against a stale request).
 import type { Node } from '@flotilla/db';
 import { appendLog, transitionNode } from '@flotilla/lifecycle';
-import type { JobData } from '@flotilla/queue';
+import { type JobData, jobIdFor } from '@flotilla/queue';
 import type { SshSession } from '@flotilla/ssh';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
@@ -14,6 +14,7 @@ import { cloudClientFor, destroyServers, isCloud } from '../steps/cloud.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor } from '../steps/orchestrator.ts';
+import { stopJobs } from '../steps/quiesce.ts';
 import { step } from '../steps/step.ts';
 
 export async function removeNode(
@@ -32,6 +33,10 @@ export async function removeNode(
     if (node.status !== 'deleting') {
       await transitionNode(engine.db, node.id, 'deleting', 'removal requested');
     }
+    // A provisioning job still joining this node would undo the removal behind its back.
+    await stopJobs(engine, [
+      { queue: 'nodes', id: jobIdFor('provisionNode', { clusterId, nodeId: node.id }) },
+    ]);
     await takeOut(engine, cluster, node);
   } catch (error) {
     if (error instanceof ClusterGoneError) return;
@@ -63,7 +68,7 @@ async function takeOut(engine: Engine, cluster: ClusterRecord, node: Node): Prom
     );
   }
   const driver = driverFor(cluster.orchestrator, engine.settings);
-  const scope = { clusterId: cluster.id, nodeId: node.id };
+  const scope = { clusterId: cluster.id, nodeId: node.id, teardown: true };
   const sessions: SshSession[] = [];
   try {
     const manager = await reachableManager(engine, cluster, others);

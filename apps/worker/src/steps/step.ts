@@ -3,7 +3,12 @@
 // step instead of racing the teardown.
 import { appendLog } from '@flotilla/lifecycle';
 import type { Engine } from '../engine.ts';
-import { ClusterGoneError, errorMessage } from '../errors.ts';
+import {
+  ClusterGoneError,
+  errorMessage,
+  NodeRemovedError,
+  ProvisioningStoppedError,
+} from '../errors.ts';
 
 export interface StepScope {
   clusterId: string;
@@ -12,12 +17,20 @@ export interface StepScope {
   teardown?: boolean;
 }
 
-export async function assertClusterActive(engine: Engine, clusterId: string): Promise<void> {
+/** Throws ProvisioningStoppedError once the cluster (or the node) is being taken down. */
+export async function assertClusterActive(
+  engine: Engine,
+  clusterId: string,
+  nodeId?: string | null,
+): Promise<void> {
   const cluster = await engine.db.cluster.findUnique({
     where: { id: clusterId },
     select: { status: true },
   });
   if (!cluster || cluster.status === 'deleting') throw new ClusterGoneError(clusterId);
+  if (!nodeId) return;
+  const node = await engine.db.node.findUnique({ where: { id: nodeId }, select: { status: true } });
+  if (!node || node.status === 'deleting') throw new NodeRemovedError(nodeId);
 }
 
 /**
@@ -31,14 +44,14 @@ export async function step<T>(
   fn: () => Promise<T>,
   describe: (result: T) => string,
 ): Promise<T> {
-  if (!scope.teardown) await assertClusterActive(engine, scope.clusterId);
+  if (!scope.teardown) await assertClusterActive(engine, scope.clusterId, scope.nodeId);
   const nodeId = scope.nodeId ?? null;
   const started = Date.now();
   let result: T;
   try {
     result = await fn();
   } catch (error) {
-    if (!(error instanceof ClusterGoneError)) {
+    if (!(error instanceof ProvisioningStoppedError)) {
       await appendLog(engine.db, {
         clusterId: scope.clusterId,
         nodeId,
