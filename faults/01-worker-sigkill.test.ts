@@ -1,7 +1,7 @@
 // Scenario 1: the worker process is killed with SIGKILL while node 3 of a 5-node swarm is being
 // bootstrapped; a new worker process starts → the cluster reaches `running` with exactly 5
 // nodes, 5 swarm members, no duplicate rows. Provider `ssh` (the testbed's servers): the
-// worker has no cloud path committed yet, so there is no provider machine to orphan.
+// testbed servers are the user's own, so there is no provider machine to orphan.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   clusterReaches,
@@ -84,6 +84,6 @@ it('converges to exactly 5 nodes after the worker is SIGKILLed during node 3', a
     'swarm members (all Ready)': members.length,
     'undispatched outbox rows': rows.outboxPending,
     'BullMQ jobs': jobs,
-    'provider machines': 'n/a — provider ssh (cloud path of the worker not committed yet)',
+    'provider machines': 'none to check — provider ssh (the testbed servers are the user’s own)',
   });
 });
