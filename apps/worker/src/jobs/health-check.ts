@@ -1,7 +1,8 @@
 // healthCheck (repeatable): for every running or degraded cluster (and one in `error` because
 // its managers were lost), a reachable manager is asked for the node list; nodes move between
 // `running` and `down` as it reports them, and the cluster between `running`, `degraded` and
-// `error` with them.
+// `error` with them. Nodes that failed because their server was unreachable are retried once it
+// answers again (retry-failed.ts).
 import type { Node, NodeStatus } from '@flotilla/db';
 import { appendLog, IllegalTransitionError, transitionNode } from '@flotilla/lifecycle';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
@@ -11,6 +12,7 @@ import { reconcileCluster } from '../reconcile.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor, type OrchestratorNode } from '../steps/orchestrator.ts';
+import { retryFailedNodes } from './retry-failed.ts';
 
 const watched = ['running', 'degraded', 'error'] as const;
 
@@ -31,6 +33,7 @@ export async function healthCheck(engine: Engine): Promise<void> {
 export async function checkCluster(engine: Engine, clusterId: string): Promise<void> {
   const cluster = await loadCluster(engine, clusterId);
   if (!cluster || !(watched as readonly string[]).includes(cluster.status)) return;
+  await retryFailedNodes(engine, cluster);
   const members = cluster.nodes.filter(
     (n) => n.orchestratorNodeId && (n.status === 'running' || n.status === 'down'),
   );

@@ -1,0 +1,83 @@
+// Part of the health check: a node that failed to provision (its server was unreachable through
+// every attempt) is tried again once its server answers SSH again. Failures no retry can fix —
+// a changed host key, a failed removal, a node without an address — are left to the user.
+import type { Node } from '@flotilla/db';
+import { appendLog, transitionCluster, transitionNode } from '@flotilla/lifecycle';
+import { type JobData, type JobName, jobIdFor, jobs } from '@flotilla/queue';
+import { type ClusterRecord, firstManager } from '../cluster-record.ts';
+import type { Engine } from '../engine.ts';
+import { connectNode } from '../steps/connect.ts';
+import { serverTarget } from '../steps/obtain-server.ts';
+
+function retryable(node: Node): boolean {
+  const reason = node.statusReason ?? '';
+  return (
+    node.status === 'error' &&
+    node.address !== null &&
+    !reason.startsWith('host key changed') &&
+    !reason.startsWith('removal failed')
+  );
+}
+
+async function answers(engine: Engine, cluster: ClusterRecord, node: Node): Promise<boolean> {
+  const target = serverTarget(node);
+  if (!target) return false;
+  try {
+    const session = await connectNode(engine, cluster, node, target, 3_000);
+    await session.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Puts the job back in its queue: a failed one is retried afresh, a finished one re-added. */
+async function requeue<N extends JobName>(engine: Engine, name: N, data: JobData<N>) {
+  const queue = engine.queues.get(jobs[name].queue);
+  const job = await queue.getJob(jobIdFor(name, data));
+  const state = job ? await job.getState() : 'unknown';
+  if (job && state === 'failed') {
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  } else if (!job || state === 'completed' || state === 'unknown') {
+    await job?.remove().catch(() => {});
+    await engine.queues.add(name, data);
+  }
+}
+
+export async function retryFailedNodes(engine: Engine, cluster: ClusterRecord): Promise<void> {
+  const failed = cluster.nodes.filter(retryable);
+  if (failed.length === 0) return;
+  const leader = firstManager(cluster.nodes);
+  // The control plane never formed: the whole cluster starts over once its first manager answers.
+  if (!cluster.joinSecretsEncrypted && leader && failed.includes(leader)) {
+    if (!(await answers(engine, cluster, leader))) return;
+    await transitionCluster(engine.db, cluster.id, 'provisioning', `${leader.name} answers again`);
+    for (const node of failed) {
+      await transitionNode(
+        engine.db,
+        node.id,
+        'provisioning',
+        'retrying: the control plane is formed again',
+      );
+    }
+    await appendLog(engine.db, {
+      clusterId: cluster.id,
+      nodeId: leader.id,
+      step: 'node.retry',
+      message: `${leader.name} answers SSH again; forming the control plane is retried`,
+    });
+    await requeue(engine, 'provisionCluster', { clusterId: cluster.id });
+    return;
+  }
+  for (const node of failed) {
+    if (!(await answers(engine, cluster, node))) continue;
+    await transitionNode(engine.db, node.id, 'provisioning', 'retrying: its server answers again');
+    await appendLog(engine.db, {
+      clusterId: cluster.id,
+      nodeId: node.id,
+      step: 'node.retry',
+      message: `${node.name} answers SSH again; provisioning is retried`,
+    });
+    await requeue(engine, 'provisionNode', { clusterId: cluster.id, nodeId: node.id });
+  }
+}
