@@ -9,8 +9,10 @@ export function errorMessage(error: unknown): string {
   if (!error) return '';
   if (typeof error === 'string') return error;
   if (error instanceof Error) {
-    // Network failures surface as TypeError('Failed to fetch') from the browser.
-    if (error.name === 'TypeError' && /fetch/i.test(error.message)) {
+    // Network failures surface as TypeError('Failed to fetch') from the browser, which the tRPC
+    // client wraps with the same message.
+    const network = error.name === 'TypeError' || error.cause instanceof TypeError;
+    if (network && /fetch|network/i.test(error.message)) {
       return 'Cannot reach the Flotilla API. Check your connection and try again.';
     }
     return error.message || 'Something went wrong.';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accessibilityProblems,
   type Dashboard,
+  desktop,
   overflowsHorizontally,
   phone,
   screenshot,
@@ -375,6 +376,37 @@ describe('dashboard', () => {
       }
       await checkPage(small, name);
     }
+  });
+
+  it('keeps its contrast in the dark colour scheme', async () => {
+    const dark = await dashboard.newPage(desktop, { colorScheme: 'dark' });
+    const token = await page.evaluate(() => window.localStorage.getItem('flotilla.token'));
+    await dark.goto('/sign-in');
+    await dark.evaluate(
+      (value) => window.localStorage.setItem('flotilla.token', value ?? ''),
+      token,
+    );
+    await dark.goto(`/clusters/${clusterId}`);
+    await dark.getByRole('list', { name: 'Log lines' }).waitFor();
+    await checkPage(dark, 'dark-cluster');
+  });
+
+  it('says so, with a way to retry, when the API cannot be reached', async () => {
+    const offline = await dashboard.newPage();
+    const token = await page.evaluate(() => window.localStorage.getItem('flotilla.token'));
+    await offline.goto('/sign-in');
+    await offline.evaluate(
+      (value) => window.localStorage.setItem('flotilla.token', value ?? ''),
+      token,
+    );
+    await offline.route('**/trpc/**', (route) => route.abort('connectionrefused'));
+    await offline.goto('/clusters');
+    const alert = offline.getByRole('alert');
+    await alert.getByText('Cannot reach the Flotilla API').waitFor();
+    await checkPage(offline, 'api-unreachable');
+    await offline.unroute('**/trpc/**');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await offline.locator('main h1', { hasText: 'Clusters' }).waitFor();
   });
 
   it('records every change in the audit log', async () => {

@@ -43,7 +43,10 @@ export interface Dashboard {
   /** Cuts every open connection, as an API restart or a flaky network would. */
   dropConnections(): void;
   /** A fresh browser profile (own localStorage) at the given viewport. */
-  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  newPage(
+    viewport?: { width: number; height: number },
+    options?: { colorScheme?: 'light' | 'dark' },
+  ): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -168,9 +171,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     dropConnections() {
       server.closeAllConnections();
     },
-    async newPage(viewport = desktop) {
+    async newPage(viewport = desktop, options = {}) {
       // bypassCSP lets the test inject axe-core; the app itself runs under the real policy.
-      const context = await browser.newContext({ viewport, baseURL: url, bypassCSP: true });
+      const context = await browser.newContext({
+        viewport,
+        baseURL: url,
+        bypassCSP: true,
+        colorScheme: options.colorScheme ?? 'light',
+      });
       contexts.push(context);
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
