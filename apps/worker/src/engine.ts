@@ -4,7 +4,6 @@ import type { Logger } from '@flotilla/log';
 import type { CloudProvider } from '@flotilla/providers';
 import type { Queues } from '@flotilla/queue';
 import type { Sealer } from '@flotilla/secrets';
-import type { ConnectOptions, SshSession } from '@flotilla/ssh';
 
 export interface EngineSettings {
   /** Longest one command over SSH may run. */
@@ -29,7 +28,6 @@ export interface Engine {
   queues: Queues;
   sealer: Sealer;
   log: Logger;
-  connect: (options: ConnectOptions) => Promise<SshSession>;
   settings: EngineSettings;
 }
 

@@ -15,7 +15,6 @@ import {
   workerConnection,
 } from '@flotilla/queue';
 import { createSealer } from '@flotilla/secrets';
-import { connect } from '@flotilla/ssh';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Attempt, Engine, EngineSettings } from './engine.ts';
 import { deleteCluster } from './jobs/delete-cluster.ts';
@@ -45,8 +44,6 @@ export interface WorkerOptions {
   log?: Logger;
   /** Overrides for timings (tests shorten them). */
   settings?: Partial<EngineSettings>;
-  /** Where SSH connections come from (default `@flotilla/ssh`'s connect). */
-  connect?: Engine['connect'];
 }
 
 export interface RunningWorker {
@@ -88,7 +85,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     queues,
     sealer: createSealer(config.masterKey),
     log,
-    connect: options.connect ?? connect,
     settings: { ...engineSettings(config), ...options.settings },
   };
 

@@ -72,7 +72,7 @@ it('converges to exactly the requested nodes after the worker is SIGKILLed mid-b
   );
 
   const started = Date.now();
-  startWorkerProcess();
+  const second = startWorkerProcess();
   await eventually('cluster running', async () => {
     const cluster = await fx.db.cluster.findUnique({ where: { id: clusterId } });
     return cluster?.status === 'running' ? true : undefined;
@@ -90,4 +90,11 @@ it('converges to exactly the requested nodes after the worker is SIGKILLed mid-b
   expect(members.map((line) => line.split(' ')[0]).sort()).toEqual(
     nodes.map((n) => n.orchestratorNodeId).sort(),
   );
+
+  // SIGTERM: the worker finishes what it runs (nothing now) and exits cleanly.
+  const stopping = Date.now();
+  second.kill('SIGTERM');
+  await exited(second);
+  expect(second.exitCode).toBe(0);
+  expect(Date.now() - stopping).toBeLessThan(15_000);
 });

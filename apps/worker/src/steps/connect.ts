@@ -3,10 +3,12 @@
 // key, or the node goes to `error` without retries (a replaced server or a man in the middle).
 import type { Node } from '@flotilla/db';
 import {
+  type ConnectOptions,
+  connect,
   fingerprint,
   HostKeyMismatchError,
   type SshSession,
-  SshWaitTimeoutError,
+  waitForSsh,
 } from '@flotilla/ssh';
 import type { ClusterRecord } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
@@ -28,10 +30,24 @@ function changed(node: Pick<Node, 'name'>, error: HostKeyMismatchError): HostKey
   );
 }
 
-/**
- * One connection to a node, holding it to its pinned key (any key when none is pinned yet).
- * With `waitMs`, refused or silent servers are retried until then (a server still booting).
- */
+function connectOptions(
+  engine: Engine,
+  cluster: ClusterRecord,
+  node: Pick<Node, 'hostKey'>,
+  target: ServerTarget,
+  timeoutMs: number,
+): ConnectOptions {
+  return {
+    host: target.host,
+    port: target.port,
+    username: target.username,
+    privateKey: privateKeyOf(engine, cluster),
+    ...(node.hostKey ? { expectedHostKey: node.hostKey } : {}),
+    timeoutMs,
+  };
+}
+
+/** One connection to a node, held to its pinned key (any key when none is pinned yet). */
 export async function connectNode(
   engine: Engine,
   cluster: ClusterRecord,
@@ -40,14 +56,7 @@ export async function connectNode(
   timeoutMs: number,
 ): Promise<SshSession> {
   try {
-    return await engine.connect({
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      privateKey: privateKeyOf(engine, cluster),
-      ...(node.hostKey ? { expectedHostKey: node.hostKey } : {}),
-      timeoutMs,
-    });
+    return await connect(connectOptions(engine, cluster, node, target, timeoutMs));
   } catch (error) {
     if (error instanceof HostKeyMismatchError) throw changed(node, error);
     throw error;
@@ -68,19 +77,15 @@ export async function reachNode(
     scope,
     'ssh.wait',
     async () => {
-      const deadline = Date.now() + waitMs;
-      let delay = 250;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await connectNode(engine, cluster, node, target, Math.min(10_000, waitMs));
-        } catch (error) {
-          if (error instanceof HostKeyChangedError || error instanceof PermanentError) throw error;
-          if (Date.now() + delay >= deadline) {
-            throw new SshWaitTimeoutError(target.host, attempt, error as Error);
-          }
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          delay = Math.min(delay * 2, 5_000);
-        }
+      // Refused, unreachable or silent: a server still booting. A changed key: never retried.
+      try {
+        return await waitForSsh(
+          connectOptions(engine, cluster, node, target, Math.min(10_000, waitMs)),
+          { timeoutMs: waitMs },
+        );
+      } catch (error) {
+        if (error instanceof HostKeyMismatchError) throw changed(node, error);
+        throw error;
       }
     },
     () => `SSH answered on ${target.host}:${target.port}`,

@@ -32,7 +32,10 @@ export function k3sDriver(settings: EngineSettings): OrchestratorDriver {
     prepareStep: 'k3s.install',
 
     async prepare(session) {
-      const installed = await installK3s(session, { source });
+      const installed = await installK3s(session, {
+        source,
+        timeoutMs: settings.sshCommandTimeoutMs,
+      });
       const from = source.kind === 'artifact' ? `artifact ${source.path}` : source.url;
       return installed.changed ? `installed k3s from ${from}` : 'k3s already installed';
     },

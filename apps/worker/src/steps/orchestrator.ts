@@ -61,7 +61,7 @@ export function driverFor(
   orchestrator: Orchestrator,
   settings: EngineSettings,
 ): OrchestratorDriver {
-  return orchestrator === 'swarm' ? swarmDriver : k3sDriver(settings);
+  return orchestrator === 'swarm' ? swarmDriver(settings) : k3sDriver(settings);
 }
 
 /** Waits until a manager lists `memberId` as Ready. */

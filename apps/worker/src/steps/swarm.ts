@@ -13,16 +13,18 @@ import {
   swarmNodes,
   swarmRemoveNode,
 } from '@flotilla/bootstrap';
+import type { EngineSettings } from '../engine.ts';
 import type { OrchestratorDriver } from './orchestrator.ts';
 
 export const nodeIdLabel = 'flotilla.node-id';
 
-export const swarmDriver: OrchestratorDriver = {
+export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
   name: 'swarm',
   prepareStep: 'docker.ensure',
 
   async prepare(session) {
-    const docker = await ensureDocker(session);
+    // Installing Docker is the one long command; SSH_COMMAND_TIMEOUT_MS bounds it.
+    const docker = await ensureDocker(session, { timeoutMs: settings.sshCommandTimeoutMs });
     return docker.changed
       ? `installed Docker ${docker.version}`
       : `Docker ${docker.version} already installed`;
@@ -89,4 +91,4 @@ export const swarmDriver: OrchestratorDriver = {
     const left = await swarmLeave(session, { force: true });
     return left.changed ? 'left the swarm' : 'in no swarm';
   },
-};
+});
