@@ -95,7 +95,10 @@ describe('auth', () => {
 describe('closed sign-up', () => {
   it('lets only the first user register, then only by invitation', async () => {
     const closed = await (await import('./harness.ts')).startApi({ openSignup: false });
+    const status = async () =>
+      (await closed.call('GET', '/api/auth.status', {})).body.result.data.signup;
     try {
+      expect(await status()).toBe('first-user');
       const first = await closed.call('POST', '/api/auth.register', {
         body: { email: 'first@example.test', password: 'correct horse battery', name: 'First' },
       });
@@ -105,6 +108,7 @@ describe('closed sign-up', () => {
       });
       expect(second.status).toBe(403);
       expect(second.body.error.message).toMatch(/invitation/);
+      expect(await status()).toBe('invitation-only');
 
       const owner = first.body.result.data;
       const invite = await closed.call('POST', '/api/organization.invite', {
@@ -139,6 +143,14 @@ describe('closed sign-up', () => {
     } finally {
       await closed.close();
     }
+  });
+});
+
+describe('open sign-up', () => {
+  it('says anyone may register', async () => {
+    const reply = await api.call('GET', '/api/auth.status', {});
+    expect(reply.status).toBe(200);
+    expect(reply.body.result.data).toEqual({ signup: 'open' });
   });
 });
 

@@ -411,6 +411,7 @@ describe('permission matrix', () => {
         // Public procedures, self-revocation and the stream are covered in their own files.
         ![
           'auth.register',
+          'auth.status',
           'auth.login',
           'auth.acceptInvite',
           'auth.logout',

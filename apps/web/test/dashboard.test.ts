@@ -74,6 +74,13 @@ describe('dashboard', () => {
     await stranger.getByLabel('Password').fill('long enough password');
     await stranger.getByRole('button', { name: 'Create account' }).click();
     await stranger.getByRole('alert').getByText('Sign-up is closed').waitFor();
+    // Once an account exists, sign-in stops offering to create the first one.
+    const statusAnswered = stranger.waitForResponse((res) => res.url().includes('auth.status'));
+    await stranger.goto('/sign-in');
+    await statusAnswered;
+    await stranger.getByText('Invited? Open the link from your invitation.').waitFor();
+    await stranger.waitForTimeout(200);
+    expect(await stranger.getByRole('link', { name: 'Create the first account' }).count()).toBe(0);
   });
 
   it('generates an SSH key', async () => {

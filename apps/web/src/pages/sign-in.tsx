@@ -1,5 +1,5 @@
 import { loginInput } from '@flotilla/router/schemas';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { AuthFrame, startSession } from '../components/auth-frame.tsx';
 import { Field } from '../components/field.tsx';
@@ -11,6 +11,8 @@ import { formValues, validate } from '../validation.ts';
 export function SignInPage() {
   const trpc = useTRPC();
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const status = useQuery(trpc.auth.status.queryOptions());
+  const signup = status.data?.signup;
   const login = useMutation(
     trpc.auth.login.mutationOptions({
       onSuccess: startSession,
@@ -40,10 +42,18 @@ export function SignInPage() {
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <p className="muted">
-        First time here? <Link href="/register">Create the first account</Link>. Invited? Open the
-        link from your invitation.
-      </p>
+      {signup === 'first-user' && (
+        <p>
+          This Flotilla has no account yet. <Link href="/register">Create the first account</Link>{' '}
+          (it owns the first organization).
+        </p>
+      )}
+      {signup === 'open' && (
+        <p className="muted">
+          New here? <Link href="/register">Create an account</Link>.
+        </p>
+      )}
+      <p className="muted">Invited? Open the link from your invitation.</p>
     </AuthFrame>
   );
 }

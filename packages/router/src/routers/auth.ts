@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Context } from '../context.ts';
 import {
   acceptInviteInput,
+  authStatusOutput,
   loginInput,
   meOutput,
   registerInput,
@@ -50,6 +51,16 @@ function limitAddress(ctx: Context): void {
 }
 
 export const authRouter = router({
+  // Public: the sign-in page uses it to offer "create the first account" only on a fresh install.
+  status: publicProcedure
+    .meta({ http: { method: 'GET' }, summary: 'Who may register now', public: true })
+    .output(authStatusOutput)
+    .query(async ({ ctx }) => {
+      if (ctx.openSignup) return { signup: 'open' as const };
+      const anyone = await ctx.db.user.findFirst({ select: { id: true } });
+      return { signup: anyone ? ('invitation-only' as const) : ('first-user' as const) };
+    }),
+
   register: publicProcedure
     .meta({
       http: { method: 'POST', status: 201 },

@@ -49,4 +49,9 @@ export const sessionOutput = z.object({
   organization: organizationSummary.optional(),
 });
 
+/** Who may register now: the first user, anyone (open sign-up), or only invited people. */
+export const authStatusOutput = z.object({
+  signup: z.enum(['first-user', 'open', 'invitation-only']),
+});
+
 export const meOutput = user.extend({ organizations: z.array(organizationSummary) });
