@@ -25,7 +25,6 @@ export const fastWorkerEnv: Record<string, string> = {
   WORKER_LOCK_DURATION_MS: '4000',
   WORKER_STALLED_INTERVAL_MS: '1500',
   SSH_COMMAND_TIMEOUT_MS: '60000',
-  DATABASE_CONNECT_TIMEOUT_MS: '1500',
 };
 
 export interface FaultRigOptions {

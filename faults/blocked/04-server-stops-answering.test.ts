@@ -1,0 +1,60 @@
+// Scenario 4 (blocked, see faults/README.md): a server stops answering during bootstrap → after
+// bounded retries its node is `error` and the cluster `degraded` with the reason; when the
+// server answers again, a retry brings the node (and the cluster) back to `running`.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  clusterReaches,
+  createSwarm,
+  eventually,
+  type FaultRig,
+  jobCounts,
+  report,
+  startFaultRig,
+  swarmMembers,
+} from '../fixture.ts';
+
+let rig: FaultRig;
+
+beforeAll(async () => {
+  rig = await startFaultRig({ hosts: 3 });
+});
+afterAll(() => rig?.close());
+
+it('gives up on a silent server after bounded retries and takes it back when it returns', async () => {
+  const [a, b, c] = rig.testbed.hosts;
+  if (!a || !b || !c) throw new Error('testbed has too few hosts');
+  // The third server is cut off before the worker reaches it: its bootstrap meets silence.
+  await rig.testbed.stop(c.name);
+  const created = await createSwarm(rig, 'silent', [a, b, c]);
+  const stoppedAt = Date.now();
+  const degraded = await clusterReaches(rig, created.id, 'degraded', 600_000);
+  const gaveUpMs = Date.now() - stoppedAt;
+  const silent = degraded.nodes.find((n) => n.name === 'silent-3');
+  expect(silent?.status).toBe('error');
+  expect(silent?.statusReason).toMatch(/SSH|answer|timed out/i);
+  expect(degraded.statusReason).toContain('silent-3');
+  const [retries] = await rig.sql<{ n: number }[]>`
+    select count(*)::int as n from "ProvisioningLog"
+    where "nodeId" = ${silent?.id ?? ''} and step = 'node.retry'`;
+
+  await rig.testbed.start(c.name);
+  const startedAt = Date.now();
+  const running = await clusterReaches(rig, created.id, 'running', 120_000);
+  const backMs = Date.now() - startedAt;
+  expect(running.nodes.map((n) => n.status)).toEqual(['running', 'running', 'running']);
+  const members = await swarmMembers(rig, a.name);
+  expect(members).toHaveLength(3);
+  const jobs = await eventually('no job in flight', async () => {
+    const counts = await jobCounts(rig);
+    return counts.active + counts.waiting + counts.delayed === 0 ? counts : undefined;
+  });
+
+  report('4 · a server stops answering during bootstrap', {
+    'ms until the node was given up (error, cluster degraded)': gaveUpMs,
+    'attempts retried before giving up': retries?.n,
+    'reason shown': silent?.statusReason,
+    'ms from the server answering again to running': backMs,
+    'swarm members': members.length,
+    'BullMQ jobs': jobs,
+  });
+}, 900_000);
