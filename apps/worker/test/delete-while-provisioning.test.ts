@@ -1,36 +1,30 @@
 // A cluster deleted while its nodes are still joining: the provisioning jobs stop at their next
 // step, every server is cleaned, and nothing is left — no swarm on any host, no rows.
-import { createTestbed, type Testbed } from '@flotilla/testbed';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/worker.ts';
 import {
+  clusterGone,
   createCluster,
-  createFixture,
   deleteCluster,
+  type EngineTest,
   eventually,
-  type Fixture,
+  startEngineTest,
+  swarmState,
 } from './fixture.ts';
 
-let fx: Fixture;
-let testbed: Testbed;
-let worker: RunningWorker;
+let t: EngineTest;
 
 beforeAll(async () => {
-  fx = await createFixture();
-  testbed = await createTestbed({ hosts: 4, authorizedKeys: [fx.keys.publicKey] });
-  worker = await startWorker({ config: fx.config, settings: { sshWaitTimeoutMs: 10_000 } });
+  t = await startEngineTest({ hosts: 4 });
 });
 
 afterAll(async () => {
-  await worker?.close(true);
-  await testbed?.destroy();
-  await fx?.close();
+  await t?.close();
 });
 
 it('leaves nothing behind when a cluster is deleted mid-provisioning', async () => {
-  const [a, b, c, d] = testbed.hosts;
+  const [a, b, c, d] = t.testbed.hosts;
   if (!a || !b || !c || !d) throw new Error('testbed has too few hosts');
-  const clusterId = await createCluster(fx, {
+  const clusterId = await createCluster(t.fx, {
     name: 'doomed',
     nodes: [
       { role: 'manager', host: a },
@@ -43,23 +37,20 @@ it('leaves nothing behind when a cluster is deleted mid-provisioning', async () 
   await eventually(
     'workers mid-bootstrap',
     async () => {
-      const nodes = await fx.db.node.findMany({ where: { clusterId } });
+      const nodes = await t.fx.db.node.findMany({ where: { clusterId } });
       if (nodes.every((n) => n.status === 'running'))
         throw new Error('provisioning finished first');
       return nodes.some((n) => n.role === 'worker' && n.hostKey !== null) ? true : undefined;
     },
     { intervalMs: 50 },
   );
-  await deleteCluster(fx, clusterId);
-  await eventually('cluster row deleted', async () =>
-    (await fx.db.cluster.findUnique({ where: { id: clusterId } })) ? undefined : true,
-  );
-  for (const h of testbed.hosts) {
-    const state = await testbed.exec(h.name, "docker info --format '{{.Swarm.LocalNodeState}}'");
-    expect(`${h.name}: ${state.stdout.trim()}`).toBe(`${h.name}: inactive`);
+  await deleteCluster(t.fx, clusterId);
+  await clusterGone(t.fx, clusterId);
+  for (const h of t.testbed.hosts) {
+    expect(`${h.name}: ${await swarmState(t.testbed, h.name)}`).toBe(`${h.name}: inactive`);
   }
-  expect(await fx.db.node.count({ where: { clusterId } })).toBe(0);
+  expect(await t.fx.db.node.count({ where: { clusterId } })).toBe(0);
   // No job keeps working on it afterwards.
-  const active = await worker.engine.queues.get('nodes').getActiveCount();
+  const active = await t.worker.engine.queues.get('nodes').getActiveCount();
   expect(active).toBe(0);
 });

@@ -3,12 +3,27 @@
 // outbox jobs exactly as cluster.create / addNode / removeNode / remove do.
 import { randomUUID } from 'node:crypto';
 import { type Config, loadConfig } from '@flotilla/config';
-import { createDb, type Db, newId, type Orchestrator } from '@flotilla/db';
+import {
+  type Cluster,
+  type ClusterStatus,
+  createDb,
+  type Db,
+  newId,
+  type Orchestrator,
+} from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
 import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import { writeOutboxJob } from '@flotilla/queue';
 import { createSealer, type Sealer } from '@flotilla/secrets';
-import { generateKeyPair, type KeyPair, type TestbedHost } from '@flotilla/testbed';
+import {
+  createTestbed,
+  generateKeyPair,
+  type KeyPair,
+  type Testbed,
+  type TestbedHost,
+} from '@flotilla/testbed';
+import type { EngineSettings } from '../src/engine.ts';
+import { type RunningWorker, startWorker } from '../src/worker.ts';
 
 export interface Fixture {
   db: Db;
@@ -183,4 +198,75 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+export interface EngineTest {
+  fx: Fixture;
+  testbed: Testbed;
+  worker: RunningWorker;
+  host(index: number): TestbedHost;
+  close(): Promise<void>;
+}
+
+/** A database, a testbed whose hosts authorize the fixture's key, and a worker in-process. */
+export async function startEngineTest({
+  hosts,
+  env = {},
+  settings = {},
+}: {
+  hosts: number;
+  env?: Record<string, string>;
+  settings?: Partial<EngineSettings>;
+}): Promise<EngineTest> {
+  const fx = await createFixture(env);
+  const testbed = await createTestbed({ hosts, authorizedKeys: [fx.keys.publicKey] });
+  const worker = await startWorker({
+    config: fx.config,
+    settings: { sshWaitTimeoutMs: 10_000, ...settings },
+  });
+  return {
+    fx,
+    testbed,
+    worker,
+    host(index) {
+      const h = testbed.hosts[index];
+      if (!h) throw new Error(`no testbed host ${index}`);
+      return h;
+    },
+    async close() {
+      await worker.close(true);
+      await testbed.destroy();
+      await fx.close();
+    },
+  };
+}
+
+/** Waits until the cluster has `status`; resolves to the row. */
+export function clusterReaches(
+  fx: Fixture,
+  clusterId: string,
+  status: ClusterStatus,
+  timeoutMs = 120_000,
+): Promise<Cluster> {
+  return eventually(
+    `cluster ${status}`,
+    async () => {
+      const cluster = await fx.db.cluster.findUnique({ where: { id: clusterId } });
+      return cluster?.status === status ? cluster : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+/** Waits until the cluster row is gone. */
+export function clusterGone(fx: Fixture, clusterId: string): Promise<true> {
+  return eventually('cluster row deleted', async () =>
+    (await fx.db.cluster.findUnique({ where: { id: clusterId } })) ? undefined : true,
+  );
+}
+
+/** `docker info`'s swarm state on a testbed host: inactive, active, … */
+export async function swarmState(testbed: Testbed, host: string): Promise<string> {
+  const out = await testbed.exec(host, "docker info --format '{{.Swarm.LocalNodeState}}'");
+  return out.stdout.trim();
 }
