@@ -8,7 +8,7 @@ import type { SshSession } from '@flotilla/ssh';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
 import { errorMessage, HostKeyChangedError } from '../errors.ts';
-import { cloudClientFor, destroyServers, isCloud } from '../steps/cloud.ts';
+import { cloudClientFor, destroyNodeServer, isCloud } from '../steps/cloud.ts';
 import { clusterKeyName } from '../steps/cluster-key.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
@@ -111,14 +111,7 @@ async function cleanNode(
   const scope = { clusterId: cluster.id, nodeId: node.id, teardown: true };
   if (isCloud(cluster.provider)) {
     // The machine is deleted: nothing on it needs undoing first.
-    const client = await cloudClientFor(engine, cluster);
-    await step(
-      engine,
-      scope,
-      'server.destroy',
-      () => destroyServers(client, cluster, node),
-      (n) => (n === 0 ? `${node.name}: no machine to delete` : `${node.name}: machine deleted`),
-    );
+    await destroyNodeServer(engine, cluster, node);
     return;
   }
   const target = serverTarget(node);

@@ -10,7 +10,7 @@ import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
 import { ClusterGoneError, errorMessage, HostKeyChangedError, PermanentError } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
-import { cloudClientFor, destroyServers, isCloud } from '../steps/cloud.ts';
+import { destroyNodeServer, isCloud } from '../steps/cloud.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor } from '../steps/orchestrator.ts';
@@ -143,16 +143,7 @@ async function takeOut(engine: Engine, cluster: ClusterRecord, node: Node): Prom
         (m) => m,
       );
     }
-    if (isCloud(cluster.provider)) {
-      const client = await cloudClientFor(engine, cluster);
-      await step(
-        engine,
-        scope,
-        'server.destroy',
-        () => destroyServers(client, cluster, node),
-        (n) => (n === 0 ? 'no machine to delete' : `deleted ${n} ${cluster.provider} machine(s)`),
-      );
-    }
+    if (isCloud(cluster.provider)) await destroyNodeServer(engine, cluster, node);
   } finally {
     await Promise.allSettled(sessions.map((s) => s.close()));
   }

@@ -11,6 +11,7 @@ import {
 } from '@flotilla/providers';
 import type { Engine } from '../engine.ts';
 import { PermanentError } from '../errors.ts';
+import { step } from './step.ts';
 
 export function isCloud(provider: Cluster['provider']): provider is CloudProvider {
   return (cloudProviders as readonly string[]).includes(provider);
@@ -76,4 +77,23 @@ export async function destroyServers(
   }
   for (const id of ids) await client.deleteServer(id);
   return ids.size;
+}
+
+/** The step `server.destroy`: the node's machine deleted at its provider. */
+export async function destroyNodeServer(
+  engine: Engine,
+  cluster: Pick<Cluster, 'id' | 'provider' | 'providerCredentialId'>,
+  node: Pick<Node, 'id' | 'name' | 'providerServerId'>,
+): Promise<void> {
+  const client = await cloudClientFor(engine, cluster);
+  await step(
+    engine,
+    { clusterId: cluster.id, nodeId: node.id, teardown: true },
+    'server.destroy',
+    () => destroyServers(client, cluster, node),
+    (n) =>
+      n === 0
+        ? `${node.name}: no machine to delete`
+        : `${node.name}: deleted ${n} ${cluster.provider} machine(s)`,
+  );
 }
