@@ -171,7 +171,7 @@ async function formControlPlane(
   }
 }
 
-/** `join` through the first manager; resolves to a session on that manager. */
+/** `join` through a running manager; resolves to a session on that manager. */
 async function joinCluster(
   engine: Engine,
   cluster: ClusterRecord,
@@ -181,10 +181,16 @@ async function joinCluster(
   target: ServerTarget,
 ): Promise<SshSession> {
   const current = await loadCluster(engine, cluster.id);
-  const leader = current && firstManager(current.nodes);
+  // Any running manager will do (the tokens are the cluster's): one being down does not block
+  // a join. The lowest ordinal first, so joins normally go through the same one.
+  const leader = current?.nodes.find(
+    (n) => n.role === 'manager' && n.status === 'running' && n.id !== node.id,
+  );
   const leaderTarget = leader && serverTarget(leader);
-  if (!current?.joinSecretsEncrypted || !leader || !leaderTarget || leader.status !== 'running') {
-    throw new Error('the control plane is not formed yet; joining will be retried');
+  if (!current?.joinSecretsEncrypted || !leader || !leaderTarget) {
+    throw new Error(
+      'no manager of the cluster is running to join through; joining will be retried',
+    );
   }
   const secrets = openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted);
   await step(
