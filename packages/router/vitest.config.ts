@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'router' } });
+// provider.test waits out the stand-ins' real rate-limit backoff: seconds on a loaded machine.
+export default defineProject({ test: { name: 'router', testTimeout: 30_000 } });

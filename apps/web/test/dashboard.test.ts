@@ -378,7 +378,10 @@ describe('dashboard', () => {
         // The sort buttons live in the folded-away header: phones sort from a select.
         await small.getByLabel('Sort by').selectOption('name:asc');
         await expect
-          .poll(() => small.locator('[data-cluster]').first().getAttribute('data-cluster'))
+          .poll(() => small.locator('[data-cluster]').first().getAttribute('data-cluster'), {
+            // A loaded CI machine can take seconds to re-query and re-render.
+            timeout: 15_000,
+          })
           .toBe('batch-01');
       }
       await checkPage(small, name);
