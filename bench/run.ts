@@ -10,17 +10,27 @@ import { benchEvents, type EventsRun } from './events.ts';
 import { benchProvisioning, type ProvisioningRun } from './provisioning.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
-// `pnpm bench api`: the API section alone, for quick iterations on the hot path.
+// `pnpm bench api` / `pnpm bench provisioning`: one section alone, for quick iterations on a
+// hot path (nothing is appended to RESULTS.md).
 const apiOnly = process.argv.includes('api');
+const provisioningOnly = process.argv.includes('provisioning');
 const database = await createTestDatabase();
 const plane = await startControlPlane({ databaseUrl: database.url, pin: true });
-let api: ApiRun;
+let api: ApiRun | undefined;
 let provisioning: ProvisioningRun | undefined;
 let events: EventsRun | undefined;
 let memory: { apiRssMb: number; workerRssMb: number } | undefined;
 try {
-  api = await benchApi({ plane, databaseUrl: database.url, seconds, connections: 32 });
-  if (!apiOnly) {
+  if (provisioningOnly) {
+    provisioning = await benchProvisioning({ plane });
+    memory = {
+      apiRssMb: await rssMb(plane.apis[0]?.child.pid as number),
+      workerRssMb: await rssMb(plane.workers[0]?.child.pid as number),
+    };
+  } else {
+    api = await benchApi({ plane, databaseUrl: database.url, seconds, connections: 32 });
+  }
+  if (api && !apiOnly) {
     provisioning = await benchProvisioning({ plane });
     events = await benchEvents({ plane, databaseUrl: database.url, token: api.token });
     memory = {
@@ -31,6 +41,10 @@ try {
 } finally {
   await plane.stop();
   await database.drop();
+}
+if (!api) {
+  console.log(JSON.stringify({ provisioning, memory }));
+  process.exit(0);
 }
 if (!provisioning || !events || !memory) {
   const { token: _, organizationId: __, ...figures } = api;
