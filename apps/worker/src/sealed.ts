@@ -1,11 +1,9 @@
-// The sealing contexts of the secrets the worker reads and writes. A context binds a sealed
-// value to its record, so a value copied into another row does not open.
-import type { Sealer } from '@flotilla/secrets';
+// The secrets the worker seals itself: a cluster's join tokens. The contexts of every sealed
+// value live in @flotilla/secrets, shared with the API.
+import { joinSecretsContext, type Sealer } from '@flotilla/secrets';
 import { z } from 'zod';
 
-export const sshKeyContext = (sshKeyId: string) => `ssh-key:${sshKeyId}`;
-export const joinSecretsContext = (clusterId: string) => `cluster-join:${clusterId}`;
-export const kubeconfigContext = (clusterId: string) => `cluster-kubeconfig:${clusterId}`;
+export { kubeconfigContext, sshKeyContext } from '@flotilla/secrets';
 
 /** What a node needs to join: Swarm's manager and worker tokens, or k3s's server token. */
 export const joinSecretsSchema = z.object({

@@ -1,5 +1,6 @@
 // What a user hands Flotilla per provider. The router validates with these schemas before the
 // credentials are sealed; the clients receive the parsed values.
+import { providerCredentialContext } from '@flotilla/secrets';
 import { z } from 'zod';
 import { type CloudProvider, regionCodes } from './catalog.ts';
 
@@ -61,10 +62,6 @@ export interface CredentialSealer {
   seal(plaintext: string, context: string): string;
   open(envelope: string, context: string): string;
 }
-
-/** Binds sealed credentials to their row: an envelope copied into another row does not open. */
-export const providerCredentialContext = (credentialId: string) =>
-  `provider-credential:${credentialId}`;
 
 export function sealProviderCredentials(
   sealer: CredentialSealer,

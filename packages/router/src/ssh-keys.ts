@@ -38,7 +38,4 @@ export function generateKeyPair(comment: string): KeyPair {
   return readPrivateKey(pair.private);
 }
 
-/** The sealing context of an SSH key: the envelope only opens for this key's row. */
-export const sshKeyContext = (sshKeyId: string) => `ssh-key:${sshKeyId}`;
-/** The sealing context of a cluster's kubeconfig (written by the worker). */
-export const kubeconfigContext = (clusterId: string) => `cluster-kubeconfig:${clusterId}`;
+export { kubeconfigContext, sshKeyContext } from '@flotilla/secrets';
