@@ -28,7 +28,11 @@ export async function startApiRuntime(config: Config, log: Logger): Promise<ApiR
   const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis.on('error', (error) => log.debug({ err: error }, 'redis connection error'));
 
-  const queues = createQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const queues = createQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+  });
   const dispatcher = createOutboxDispatcher({
     db,
     queues,

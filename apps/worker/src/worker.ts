@@ -55,7 +55,7 @@ export interface RunningWorker {
 export function engineSettings(config: Config): EngineSettings {
   return {
     sshCommandTimeoutMs: config.SSH_COMMAND_TIMEOUT_MS,
-    sshWaitTimeoutMs: 120_000,
+    sshWaitTimeoutMs: config.SSH_WAIT_TIMEOUT_MS,
     readyTimeoutMs: 120_000,
     drainTimeoutMs: 120_000,
     k3s: {
@@ -79,7 +79,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     max: config.DATABASE_POOL_MAX,
     connectionTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   });
-  const queues = createQueues({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
+  const queues = createQueues({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    retry: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+  });
   const engine: Engine = {
     db,
     queues,

@@ -48,4 +48,22 @@ describe('loadConfig', () => {
     expect(local.AWS_ENDPOINT_URL_EC2).toBe('http://127.0.0.1:4566');
     expect(() => loadConfig({ HETZNER_API_URL: 'not a url' })).toThrow(/HETZNER_API_URL/);
   });
+
+  it('bounds the retry budget of jobs and the SSH wait, with production defaults', () => {
+    const defaults = loadConfig({});
+    expect(defaults.JOB_ATTEMPTS).toBe(8);
+    expect(defaults.JOB_BACKOFF_MS).toBe(2_000);
+    expect(defaults.SSH_WAIT_TIMEOUT_MS).toBe(120_000);
+    const small = loadConfig({
+      JOB_ATTEMPTS: '2',
+      JOB_BACKOFF_MS: '500',
+      SSH_WAIT_TIMEOUT_MS: '3000',
+    });
+    expect([small.JOB_ATTEMPTS, small.JOB_BACKOFF_MS, small.SSH_WAIT_TIMEOUT_MS]).toEqual([
+      2, 500, 3_000,
+    ]);
+    expect(() => loadConfig({ JOB_ATTEMPTS: '0' })).toThrow(/JOB_ATTEMPTS/);
+    expect(() => loadConfig({ JOB_BACKOFF_MS: 'soon' })).toThrow(/JOB_BACKOFF_MS/);
+    expect(() => loadConfig({ SSH_WAIT_TIMEOUT_MS: '10' })).toThrow(/SSH_WAIT_TIMEOUT_MS/);
+  });
 });

@@ -51,6 +51,13 @@ const envSchema = z.object({
   SWEEP_ORPHANS_INTERVAL_MS: z.coerce.number().int().min(500).max(86_400_000).default(900_000),
   // Longest a single command over SSH may run before the step fails (and is retried).
   SSH_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  // The retry budget of a job (provisioning a node, forming a cluster, removing a node): how
+  // many attempts in all, and the first pause between them (doubling each time). With the
+  // defaults a server that never answers is given up after about 8 × SSH_WAIT_TIMEOUT_MS + 4 min.
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  // How long one attempt keeps knocking on a server's SSH port (a cloud machine still booting).
+  SSH_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   // Where k3s comes from: the official installer (default), or a k3s binary on the worker's
   // disk that is uploaded to each server (air-gapped installs).
   K3S_INSTALL_URL: z.url().default('https://get.k3s.io'),

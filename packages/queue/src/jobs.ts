@@ -73,13 +73,24 @@ export function jobIdFor<N extends JobName>(name: N, data: JobData<N>): string {
   return (jobs[name].jobId as (d: JobData<N>) => string)(data);
 }
 
+/** How often a job is tried, and the first pause between tries (doubling each time). */
+export interface RetryBudget {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** The production budget (config JOB_ATTEMPTS / JOB_BACKOFF_MS default to the same). */
+export const defaultRetryBudget: RetryBudget = { attempts: 8, backoffMs: 2_000 };
+
 /**
- * Defaults for every job: retried with exponential backoff; finished jobs are kept for a day
- * so that their deterministic id still deduplicates a late second enqueue.
+ * Options for every job: retried with exponential backoff within the budget; finished jobs are
+ * kept for a day so that their deterministic id still deduplicates a late second enqueue.
  */
-export const defaultJobOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-} as const;
+export function defaultJobOptions({ attempts, backoffMs }: RetryBudget = defaultRetryBudget) {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  };
+}

@@ -7,12 +7,15 @@ import {
   jobs,
   type QueueName,
   queueNames,
+  type RetryBudget,
 } from './jobs.ts';
 
 export interface QueueOptions {
   redisUrl: string;
   /** Key prefix, so several deployments (and test runs) can share one Redis. */
   prefix: string;
+  /** Attempts and backoff of every job added here (the API's and the worker's alike). */
+  retry?: RetryBudget;
 }
 
 export interface Queues {
@@ -32,7 +35,8 @@ export function workerConnection(redisUrl: string) {
   return { url: redisUrl, maxRetriesPerRequest: null };
 }
 
-export function createQueues({ redisUrl, prefix }: QueueOptions): Queues {
+export function createQueues({ redisUrl, prefix, retry }: QueueOptions): Queues {
+  const jobOptions = defaultJobOptions(retry);
   const queues = new Map<QueueName, Queue>();
   const get = (name: QueueName): Queue => {
     let queue = queues.get(name);
@@ -40,7 +44,7 @@ export function createQueues({ redisUrl, prefix }: QueueOptions): Queues {
       queue = new Queue(name, {
         connection: producerConnection(redisUrl),
         prefix,
-        defaultJobOptions,
+        defaultJobOptions: jobOptions,
       });
       // Connection errors surface on the failing add(); without a listener they would crash.
       queue.on('error', () => {});
