@@ -46,3 +46,21 @@ export class PermanentError extends UnrecoverableError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+// How the SSH layer words a server that is not there: never answered (ssh.wait gave up), or went
+// away mid-step. Only these failures are retried automatically once the server answers again;
+// a changed host key, a failing command or a command that outlives its timeout on a server that
+// does answer would fail the same way again.
+const unreachable = [
+  /did not answer SSH after \d+ attempts/,
+  /connection to \S+ (closed|lost|is closed)/,
+  /channel closed without exit status/,
+  /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/,
+  /Timed out while waiting for handshake/,
+];
+
+/** True when a node's failure reason says its server could not be reached. */
+export function failedUnreachable(reason: string | null): boolean {
+  if (!reason || reason.startsWith('host key changed')) return false;
+  return unreachable.some((pattern) => pattern.test(reason));
+}

@@ -41,16 +41,19 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
   // Of the clusters in `error`, only those whose managers the health check lost are its to
   // revive; one that never formed or whose deletion failed keeps its reason.
   if (cluster.status === 'error' && !managers.some((n) => n.status === 'down')) return;
+  // Managers refused for their host key: they stay in `error` with the security reason, even
+  // when another manager lists them Ready — the cluster vouching for a replaced server is no
+  // proof it is ours. Only an operator (remove and add the node again) brings them back.
   const refused = new Set<string>();
   const listed = await askManagers(engine, cluster, managers, refused);
   if (!listed) {
     for (const manager of managers) {
-      // A manager refused for its host key stays in `error` with the security reason.
       if (refused.has(manager.id)) continue;
       await mark(engine, manager, 'down', 'no manager of the cluster answers over SSH');
     }
   } else {
     for (const node of members) {
+      if (refused.has(node.id)) continue;
       const seen = listed.find((n) => n.id === node.orchestratorNodeId);
       if (seen?.ready) await mark(engine, node, 'running', 'reported Ready by the managers');
       else if (seen) await mark(engine, node, 'down', 'the managers report it not Ready');

@@ -1,21 +1,24 @@
-// Part of the health check: a node that failed to provision (its server was unreachable through
-// every attempt) is tried again once its server answers SSH again. Failures no retry can fix —
-// a changed host key, a failed removal, a node without an address — are left to the user.
+// Part of the health check: a node whose provisioning failed because its server could not be
+// reached (through every attempt of its job) is tried again once that server answers SSH again.
+// Bounded by construction: a retry is one job with the usual attempt budget (JOB_ATTEMPTS), and
+// it only starts when the server answers; any other failure — a changed host key, a failed
+// removal, a command that fails on a server that does answer — is left to the user.
 import type { Node } from '@flotilla/db';
 import { appendLog, transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import { type JobData, type JobName, jobIdFor, jobs } from '@flotilla/queue';
 import { type ClusterRecord, firstManager } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
+import { failedUnreachable } from '../errors.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 
 function retryable(node: Node): boolean {
-  const reason = node.statusReason ?? '';
   return (
     node.status === 'error' &&
     node.address !== null &&
-    !reason.startsWith('host key changed') &&
-    !reason.startsWith('removal failed')
+    // A failed removal is the user's to retry (as a removal), never a reason to provision.
+    !node.statusReason?.startsWith('removal failed') &&
+    failedUnreachable(node.statusReason)
   );
 }
 
@@ -52,7 +55,9 @@ export async function retryFailedNodes(engine: Engine, cluster: ClusterRecord): 
   if (!cluster.joinSecretsEncrypted && leader && failed.includes(leader)) {
     if (!(await answers(engine, cluster, leader))) return;
     await transitionCluster(engine.db, cluster.id, 'provisioning', `${leader.name} answers again`);
-    for (const node of failed) {
+    // Without a control plane no other node has joined anything: the ones in `error` only
+    // waited for it, and start over with it.
+    for (const node of cluster.nodes.filter((n) => n.status === 'error')) {
       await transitionNode(
         engine.db,
         node.id,
