@@ -1,6 +1,26 @@
+import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
+
+/**
+ * postgres.js retries a connection that the server closes cleanly during startup at once and
+ * forever, and the query waiting for it never settles (porsager/postgres#1193). That is what a
+ * client sees while Postgres is down behind a proxy or a container's published port: the TCP
+ * connect succeeds, then the socket is closed without a byte. Such a close becomes a socket
+ * error here, which fails the waiting query; the next query connects afresh.
+ */
+function startupSafeSocket(options: { host: string[]; port: number[]; path?: string | false }) {
+  const socket: Socket = options.path
+    ? connect(options.path)
+    : connect(options.port[0] ?? 5432, options.host[0] ?? 'localhost');
+  socket.once('end', () => {
+    if (socket.bytesRead > 0) return;
+    const error = new Error('The database closed the connection before answering');
+    socket.destroy(Object.assign(error, { code: 'CONNECTION_CLOSED' }));
+  });
+  return socket;
+}
 
 /**
  * postgres.js, for the few hot reads written by hand and for LISTEN/NOTIFY. Prisma stays the
@@ -12,6 +32,8 @@ export function createSql(url: string, options: postgres.Options<Record<string, 
     connect_timeout: 3,
     idle_timeout: 30,
     onnotice: () => {},
+    // Not in postgres.js's types, but documented in its source (connection.js createSocket).
+    ...({ socket: startupSafeSocket } as object),
     ...options,
   });
 }
