@@ -1,5 +1,7 @@
 // One description of an error for both transports: the plain-HTTP envelope and tRPC's error
 // shape carry the same code, message and (for bad input) field paths.
+import { isDatabaseUnavailable } from '@flotilla/db';
+import { IllegalTransitionError, NotFoundError } from '@flotilla/lifecycle';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { ZodError } from 'zod';
@@ -57,24 +59,31 @@ export function httpStatusOf(error: TRPCError): number {
   return getHTTPStatusCodeFromError(error);
 }
 
-// Prisma: cannot reach / timed out / pool exhausted / connection closed; postgres.js and node:net
-// connection failures.
-const unavailableCodes = new Set([
-  'P1001',
-  'P1002',
-  'P1017',
-  'P2024',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-]);
+/** Seconds a client should wait before retrying while the database is away. */
+export const databaseRetryAfterSeconds = 2;
 
-/** Whether an error means "the database is not there right now" rather than a bug. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && unavailableCodes.has(code);
+/**
+ * The one place where errors of the layers below get their meaning for the caller: a status
+ * change the state machine refuses conflicts with the current state (409); a row that vanished
+ * under the request (a concurrent removal) is gone (404); a database that does not answer is a
+ * 503 to retry, not a 500. Anything else stays as it is.
+ */
+export function knownFailure(cause: unknown): TRPCError | undefined {
+  if (cause instanceof IllegalTransitionError) {
+    return new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  }
+  if (cause instanceof NotFoundError) {
+    const entity = cause.entity === 'cluster' ? 'Cluster' : 'Node';
+    return new TRPCError({ code: 'NOT_FOUND', message: `${entity} not found`, cause });
+  }
+  if (isDatabaseUnavailable(cause)) {
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database is not answering; try again shortly',
+      cause,
+    });
+  }
+  return undefined;
 }
+
+export { isDatabaseUnavailable };

@@ -1,8 +1,7 @@
-import { IllegalTransitionError } from '@flotilla/lifecycle';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import type { Context } from './context.ts';
-import { describeError, isDatabaseUnavailable } from './errors.ts';
+import { databaseRetryAfterSeconds, describeError, knownFailure } from './errors.ts';
 import type { Principal } from './session.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -69,23 +68,16 @@ const audited = t.middleware(async ({ ctx, type, path, meta, next }) => {
   return result;
 });
 
-// Failures with a meaning for the caller: a status change the state machine refuses conflicts
-// with the current state (409); a database that does not answer is a 503 to retry, not a 500.
-const knownFailures = t.middleware(async ({ next }) => {
+// Errors of the layers below get their meaning for the caller in errors.ts `knownFailure`.
+const knownFailures = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof IllegalTransitionError) {
-    throw new TRPCError({ code: 'CONFLICT', message: cause.message });
+  const known = knownFailure(result.error.cause);
+  if (!known) return result;
+  if (known.code === 'SERVICE_UNAVAILABLE') {
+    ctx.resHeaders['retry-after'] = String(databaseRetryAfterSeconds);
   }
-  if (isDatabaseUnavailable(cause)) {
-    throw new TRPCError({
-      code: 'SERVICE_UNAVAILABLE',
-      message: 'The database is not answering; try again shortly',
-      cause,
-    });
-  }
-  return result;
+  throw known;
 });
 
 export const publicProcedure = t.procedure.use(audited).use(knownFailures);
