@@ -12,6 +12,7 @@ import {
   type Orchestrator,
 } from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
+import { eventually } from '@flotilla/harness';
 import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import { writeOutboxJob } from '@flotilla/queue';
 import { createSealer, type Sealer } from '@flotilla/secrets';
@@ -176,29 +177,7 @@ export async function deleteCluster(fx: Fixture, clusterId: string): Promise<voi
   });
 }
 
-/** Polls `read` until it returns something other than undefined, or fails naming `what`. */
-export async function eventually<T>(
-  what: string,
-  read: () => Promise<T | undefined>,
-  { timeoutMs = 120_000, intervalMs = 250 } = {},
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await read();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { eventually };
 
 export interface EngineTest {
   fx: Fixture;
