@@ -53,5 +53,6 @@ describe('passwords', () => {
     expect(await verifyPassword('correct horse battery staple', stored)).toBe(true);
     expect(await verifyPassword('Correct horse battery staple', stored)).toBe(false);
     expect(await verifyPassword('anything', undefined)).toBe(false);
-  });
+    // Four scrypt derivations of 32 MiB each: ~0.5 s alone, several seconds on a loaded CI box.
+  }, 30_000);
 });
