@@ -14,7 +14,7 @@ import {
   startFaultRig,
   swarmMembers,
   swarmOf,
-} from '../fixture.ts';
+} from './fixture.ts';
 
 let rig: FaultRig;
 
