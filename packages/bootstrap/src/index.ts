@@ -28,6 +28,7 @@ export {
   swarmJoinTokens,
   swarmLabelNode,
   swarmLeave,
+  swarmNodeReady,
   swarmNodes,
   swarmPromote,
   swarmRemoveNode,

@@ -1,6 +1,6 @@
 // Docker Swarm steps. Each looks at the server's current state first, so running a step twice
 // (a retried or resumed job) changes nothing the second time.
-import { secret, sh } from '@flotilla/ssh';
+import { CommandError, secret, sh } from '@flotilla/ssh';
 import {
   BootstrapError,
   checkAddress,
@@ -49,11 +49,8 @@ function checkNodeId(id: string): string {
   return id;
 }
 
-export async function swarmInfo(remote: Remote): Promise<SwarmInfo> {
-  const out = await runStep(remote, 'swarm.info', sh`docker info --format ${'{{json .Swarm}}'}`, {
-    timeoutMs: 20_000,
-  });
-  const swarm = JSON.parse(out) as {
+function parseSwarmInfo(json: string): SwarmInfo {
+  const swarm = JSON.parse(json) as {
     LocalNodeState?: string;
     NodeID?: string;
     ControlAvailable?: boolean;
@@ -69,40 +66,76 @@ export async function swarmInfo(remote: Remote): Promise<SwarmInfo> {
   };
 }
 
+export async function swarmInfo(remote: Remote): Promise<SwarmInfo> {
+  const out = await runStep(remote, 'swarm.info', sh`docker info --format ${'{{json .Swarm}}'}`, {
+    timeoutMs: 20_000,
+  });
+  return parseSwarmInfo(out);
+}
+
 export interface SwarmInitResult extends StepResult {
   nodeId: string;
+  /** With `joinTokens: true`: the tokens, read in the same command. */
+  tokens?: JoinTokens;
 }
 
-/** Makes this server the first manager, or confirms it already manages a swarm. */
+/** Exit status of the step scripts below when the server is in a state they must not touch. */
+const refused = 3;
+
+function readTokens(lines: readonly string[]): JoinTokens {
+  const [worker, manager] = lines.map((line) => line.trim());
+  if (!worker?.startsWith('SWMTKN-') || !manager?.startsWith('SWMTKN-')) {
+    throw new BootstrapError('swarm.join-token: the manager printed no join tokens');
+  }
+  secret(worker);
+  secret(manager);
+  return { worker, manager };
+}
+
+const tokensCommand = 'docker swarm join-token -q worker && docker swarm join-token -q manager';
+
+/**
+ * Makes this server the first manager, or confirms it already manages a swarm. One command:
+ * the state check, the init, the node id and (optionally) both join tokens, so forming a swarm
+ * costs one round trip.
+ */
 export async function swarmInit(
   remote: Remote,
-  options: { advertiseAddr: string },
+  options: { advertiseAddr: string; joinTokens?: boolean },
 ): Promise<SwarmInitResult> {
   const addr = checkAddress('advertiseAddr', options.advertiseAddr);
-  const before = await swarmInfo(remote);
-  if (before.state === 'active') {
-    if (!before.isManager) {
-      throw new BootstrapError('swarm.init: this server is already a worker in another swarm');
-    }
-    return { changed: false, nodeId: before.nodeId };
+  const script = [
+    'set -e',
+    sh`state=$(docker info --format ${'{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'})`,
+    'case "$state" in',
+    sh`  "inactive "*) docker swarm init --advertise-addr ${addr} >/dev/null; echo changed ;;`,
+    '  "active true") echo unchanged ;;',
+    `  *) echo "$state" >&2; exit ${refused} ;;`,
+    'esac',
+    sh`docker info --format ${'{{.Swarm.NodeID}}'}`,
+    ...(options.joinTokens ? [tokensCommand] : []),
+  ].join('\n');
+  const result = await remote.run(script, { label: 'swarm.init', timeoutMs: 60_000 });
+  if (result.code === refused) {
+    const state = result.stderr.trim();
+    throw new BootstrapError(
+      state.startsWith('active ')
+        ? 'swarm.init: this server is already a worker in another swarm'
+        : `swarm.init: the server's swarm is ${state || 'in an unknown state'}`,
+    );
   }
-  await runStep(remote, 'swarm.init', sh`docker swarm init --advertise-addr ${addr}`, {
-    timeoutMs: 60_000,
-  });
-  const after = await swarmInfo(remote);
-  return { changed: true, nodeId: after.nodeId };
+  if (result.code !== 0) throw new CommandError('swarm.init', result.code, result.stderr);
+  const [outcome, nodeId = '', ...tokens] = result.stdout.trim().split('\n');
+  return {
+    changed: outcome === 'changed',
+    nodeId: checkNodeId(nodeId.trim()),
+    ...(options.joinTokens ? { tokens: readTokens(tokens) } : {}),
+  };
 }
 
-/** Join tokens from a manager. They are secrets: masked in every error of @flotilla/ssh. */
+/** Join tokens from a manager, both in one command. They are secrets: masked in every error. */
 export async function swarmJoinTokens(manager: Remote): Promise<JoinTokens> {
-  const token = async (role: 'worker' | 'manager') => {
-    const value = (
-      await runStep(manager, `swarm.join-token.${role}`, sh`docker swarm join-token -q ${role}`)
-    ).trim();
-    secret(value);
-    return value;
-  };
-  return { worker: await token('worker'), manager: await token('manager') };
+  return readTokens((await runStep(manager, 'swarm.join-token', tokensCommand)).trim().split('\n'));
 }
 
 export interface SwarmJoinResult extends StepResult {
@@ -112,6 +145,7 @@ export interface SwarmJoinResult extends StepResult {
 /**
  * Joins the swarm managed at managerAddr (role decided by the token). A server already active
  * in that swarm is left alone; one active in another swarm is an error, not silently moved.
+ * One command: the state check, the join and the node id.
  */
 export async function swarmJoin(
   remote: Remote,
@@ -122,24 +156,32 @@ export async function swarmJoin(
   if (!/^SWMTKN-[A-Za-z0-9-]+$/.test(options.token)) {
     throw new BootstrapError('token: not a Swarm join token');
   }
-  const before = await swarmInfo(remote);
-  if (before.state === 'active' || before.state === 'pending') {
-    // Every member lists the swarm's managers, so the given manager's address identifies it.
-    if (!before.managers.some((m) => m.split(':')[0] === manager)) {
-      throw new BootstrapError(
-        `swarm.join: this server is already in another swarm (managers ${before.managers.join(', ')})`,
-      );
-    }
-    return { changed: false, nodeId: before.nodeId };
+  const script = [
+    'set -e',
+    sh`state=$(docker info --format ${'{{.Swarm.LocalNodeState}}'})`,
+    'if [ "$state" = inactive ]; then',
+    sh`  docker swarm join --token ${secret(options.token)} --advertise-addr ${addr} ${`${manager}:2377`} >/dev/null`,
+    '  echo joined',
+    'else echo "$state"; fi',
+    sh`docker info --format ${'{{json .Swarm}}'}`,
+  ].join('\n');
+  const out = await runStep(remote, 'swarm.join', script, {
+    timeoutMs: 90_000,
+    secrets: [options.token],
+  });
+  const [outcome = '', json = '{}'] = out.trim().split('\n');
+  const info = parseSwarmInfo(json);
+  if (outcome === 'joined') return { changed: true, nodeId: info.nodeId };
+  if (outcome !== 'active' && outcome !== 'pending') {
+    throw new BootstrapError(`swarm.join: the server's swarm is ${outcome}`);
   }
-  await runStep(
-    remote,
-    'swarm.join',
-    sh`docker swarm join --token ${secret(options.token)} --advertise-addr ${addr} ${`${manager}:2377`}`,
-    { timeoutMs: 90_000, secrets: [options.token] },
-  );
-  const after = await swarmInfo(remote);
-  return { changed: true, nodeId: after.nodeId };
+  // Every member lists the swarm's managers, so the given manager's address identifies it.
+  if (!info.managers.some((m) => m.split(':')[0] === manager)) {
+    throw new BootstrapError(
+      `swarm.join: this server is already in another swarm (managers ${info.managers.join(', ')})`,
+    );
+  }
+  return { changed: false, nodeId: info.nodeId };
 }
 
 interface NodeInspect {
@@ -154,15 +196,8 @@ interface NodeInspect {
   ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
 }
 
-/** The manager's view of every node. */
-export async function swarmNodes(manager: Remote): Promise<SwarmNode[]> {
-  const out = await runStep(
-    manager,
-    'swarm.nodes',
-    'ids=$(docker node ls -q) && docker node inspect $ids',
-    { timeoutMs: 30_000 },
-  );
-  return (JSON.parse(out) as NodeInspect[]).map((node) => ({
+function toSwarmNode(node: NodeInspect): SwarmNode {
+  return {
     id: node.ID,
     hostname: node.Description.Hostname,
     status: node.Status.State,
@@ -172,7 +207,65 @@ export async function swarmNodes(manager: Remote): Promise<SwarmNode[]> {
     reachability: node.ManagerStatus?.Reachability ?? null,
     address: node.Status.Addr ?? '',
     labels: node.Spec.Labels ?? {},
-  }));
+  };
+}
+
+/** The manager's view of every node. */
+export async function swarmNodes(manager: Remote): Promise<SwarmNode[]> {
+  const out = await runStep(
+    manager,
+    'swarm.nodes',
+    'ids=$(docker node ls -q) && docker node inspect $ids',
+    { timeoutMs: 30_000 },
+  );
+  return (JSON.parse(out) as NodeInspect[]).map(toSwarmNode);
+}
+
+/**
+ * Waits on the manager until it reports the node Ready, then adds the labels it lacks; one
+ * command, polling on the manager itself (no round trip per check). Resolves to the node.
+ */
+export async function swarmNodeReady(
+  manager: Remote,
+  nodeId: string,
+  options: { labels?: Record<string, string>; timeoutMs: number },
+): Promise<SwarmNode> {
+  checkNodeId(nodeId);
+  const labels = Object.entries(options.labels ?? {}).map(([key, value]) => {
+    if (!labelKey.test(key))
+      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`);
+    return [key, value] as const;
+  });
+  const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+  const script = [
+    'set -e',
+    `end=$(($(date +%s) + ${seconds}))`,
+    sh`until s=$(docker node inspect --format ${'{{.Status.State}}'} ${nodeId} 2>/dev/null) && [ "$s" = ready ]; do`,
+    `  if [ "$(date +%s)" -ge "$end" ]; then echo "\${s:-unlisted}" >&2; exit ${refused}; fi`,
+    '  sleep 0.2',
+    'done',
+    ...labels.map(
+      ([key, value]) =>
+        sh`[ "$(docker node inspect --format ${`{{index .Spec.Labels "${key}"}}`} ${nodeId})" = ${value} ] || docker node update --label-add ${`${key}=${value}`} ${nodeId} >/dev/null`,
+    ),
+    sh`docker node inspect ${nodeId}`,
+  ].join('\n');
+  const result = await manager.run(script, {
+    label: 'swarm.node-ready',
+    timeoutMs: options.timeoutMs + 30_000,
+  });
+  if (result.code === refused) {
+    const state = result.stderr.trim();
+    throw new BootstrapError(
+      state === 'unlisted'
+        ? `the managers did not list node ${nodeId} within ${options.timeoutMs} ms`
+        : `node ${nodeId} was still ${state}, not Ready, after ${options.timeoutMs} ms`,
+    );
+  }
+  if (result.code !== 0) throw new CommandError('swarm.node-ready', result.code, result.stderr);
+  const [node] = JSON.parse(result.stdout) as NodeInspect[];
+  if (!node) throw new BootstrapError(`swarm: no node ${nodeId} in this swarm`);
+  return toSwarmNode(node);
 }
 
 async function nodeById(manager: Remote, nodeId: string): Promise<SwarmNode | undefined> {

@@ -11,6 +11,7 @@ import {
   swarmJoinTokens,
   swarmLabelNode,
   swarmLeave,
+  swarmNodeReady,
   swarmNodes,
   swarmRemoveNode,
 } from '../src/index.ts';
@@ -94,6 +95,12 @@ describe('swarm bootstrap', () => {
       changed: false,
       nodeId: init.nodeId,
     });
+    // The tokens can come with the init, in the same command.
+    expect(await swarmInit(manager, { advertiseAddr: a!.host, joinTokens: true })).toEqual({
+      changed: false,
+      nodeId: init.nodeId,
+      tokens,
+    });
     const again = await swarmJoin(sessions[2]!, {
       token: tokens.worker,
       managerAddr: a!.host,
@@ -121,6 +128,26 @@ describe('swarm bootstrap', () => {
     });
     const node = (await swarmNodes(manager)).find((n) => n.id === worker);
     expect(node?.labels).toEqual({ 'flotilla.node': 'node_abc' });
+  });
+
+  it('waits until a node is Ready and labels it, once', async () => {
+    const node = await swarmNodeReady(manager, ids[1]!, {
+      labels: { 'flotilla.node-id': 'node_b' },
+      timeoutMs: 30_000,
+    });
+    expect(node).toMatchObject({ id: ids[1], status: 'ready', role: 'manager' });
+    expect(node.labels).toEqual({ 'flotilla.node-id': 'node_b' });
+    const version = async () =>
+      (await manager.runOk(`docker node inspect --format '{{.Version.Index}}' ${ids[1]}`)).trim();
+    const before = await version();
+    await swarmNodeReady(manager, ids[1]!, {
+      labels: { 'flotilla.node-id': 'node_b' },
+      timeoutMs: 30_000,
+    });
+    expect(await version()).toBe(before);
+    await expect(
+      swarmNodeReady(manager, 'abcdefghijklmnopqrstuvwxy', { timeoutMs: 1_000 }),
+    ).rejects.toThrow(/did not list node abcdefghijklmnopqrstuvwxy within 1000 ms/);
   });
 
   it('rejects bad input with the field named, before touching the server', async () => {
