@@ -2,6 +2,8 @@
 // processes on a queue prefix of their own (optionally behind cuttable proxies to Postgres and
 // Redis), a user registered over HTTP, an SSH key uploaded, and a testbed whose servers
 // authorize that key. Helpers read the invariants a scenario prints: rows, swarm members, jobs.
+import { hetznerTestToken, startHetznerStandin } from '@flotilla/cloud-standins';
+import { createTestbedBackend } from '@flotilla/cloud-standins/testbed';
 import { createSql, type Sql } from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
 import {
@@ -34,7 +36,18 @@ export interface FaultRigOptions {
   /** Put the processes' Postgres / Redis connections behind a proxy the test can cut. */
   proxyPostgres?: boolean;
   proxyRedis?: boolean;
+  /**
+   * Also a Hetzner stand-in (in this process) whose machines are new testbed servers, the API
+   * and worker pointed at it, and the organization's Hetzner credentials stored over HTTP.
+   */
+  hetzner?: boolean;
   env?: Record<string, string>;
+}
+
+export interface HetznerRig {
+  standin: Awaited<ReturnType<typeof startHetznerStandin>>;
+  backend: ReturnType<typeof createTestbedBackend>;
+  credentialId: string;
 }
 
 export interface ClusterNode {
@@ -68,6 +81,7 @@ export interface FaultRig {
   queuePrefix: string;
   postgresProxy?: TcpProxy;
   redisProxy?: TcpProxy;
+  hetzner?: HetznerRig;
   close(): Promise<void>;
 }
 
@@ -90,12 +104,26 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     if (redisProxy) cleanups.push(() => redisProxy.close());
     const sql = createSql(database.url);
     cleanups.push(() => sql.end({ timeout: 1 }));
+    const keys = await generateKeyPair();
+    const testbed = await createTestbed({ hosts: options.hosts, authorizedKeys: [keys.publicKey] });
+    cleanups.push(() => testbed.destroy());
+    let hetzner: Omit<HetznerRig, 'credentialId'> | undefined;
+    if (options.hetzner) {
+      const backend = createTestbedBackend(testbed);
+      const standin = await startHetznerStandin({ backend, bootDelayMs: 200 });
+      cleanups.push(() => standin.close());
+      hetzner = { standin, backend };
+    }
     const cp = await startControlPlane({
       databaseUrl: postgresProxy ? postgresProxy.wrap(database.url) : database.url,
       redisUrl: redisProxy ? redisProxy.wrap(redisUrl) : redisUrl,
       apis: options.apis ?? 1,
       workers: options.workers ?? 1,
-      env: { ...fastWorkerEnv, ...options.env },
+      env: {
+        ...fastWorkerEnv,
+        ...(hetzner ? { HETZNER_API_URL: hetzner.standin.url } : {}),
+        ...options.env,
+      },
     });
     cleanups.push(() => cp.stop());
     const queues = createQueues({ redisUrl, prefix: cp.env.QUEUE_PREFIX as string });
@@ -112,9 +140,6 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
         },
       },
     );
-    const keys = await generateKeyPair();
-    const testbed = await createTestbed({ hosts: options.hosts, authorizedKeys: [keys.publicKey] });
-    cleanups.push(() => testbed.destroy());
     const key = await call<{ id: string }>(cp.url, 'sshKey.create', {
       token: registered.token,
       input: {
@@ -123,6 +148,16 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
         privateKey: keys.privateKey,
       },
     });
+    const credential =
+      hetzner &&
+      (await call<{ id: string }>(cp.url, 'provider.setCredentials', {
+        token: registered.token,
+        input: {
+          organizationId: registered.organization.id,
+          provider: 'hetzner',
+          credentials: { token: hetznerTestToken },
+        },
+      }));
     return {
       cp,
       url: cp.url,
@@ -135,6 +170,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
       queuePrefix: cp.env.QUEUE_PREFIX as string,
       ...(postgresProxy ? { postgresProxy } : {}),
       ...(redisProxy ? { redisProxy } : {}),
+      ...(hetzner && credential ? { hetzner: { ...hetzner, credentialId: credential.id } } : {}),
       close,
     };
   } catch (error) {
@@ -175,20 +211,26 @@ export function clusterOne(rig: FaultRig, clusterId: string): Promise<ClusterOut
   });
 }
 
-/** Waits until the cluster (read over HTTP) has `status`, and returns it. */
+/**
+ * Waits until the cluster (read over HTTP) has `status` — and, given `nodeStatus`, every node
+ * that one (a cluster is `running` again as soon as its settled nodes are, before a node being
+ * re-provisioned has joined) — and returns it.
+ */
 export async function clusterReaches(
   rig: FaultRig,
   clusterId: string,
   status: string,
   timeoutMs = 120_000,
+  nodeStatus?: string,
 ): Promise<ClusterOut> {
   let last: ClusterOut | undefined;
   try {
     return await eventually(
-      `cluster ${clusterId} ${status}`,
+      `cluster ${clusterId} ${status}${nodeStatus ? `, every node ${nodeStatus}` : ''}`,
       async () => {
         last = await clusterOne(rig, clusterId);
-        return last.status === status ? last : undefined;
+        const nodesOk = !nodeStatus || last.nodes.every((n) => n.status === nodeStatus);
+        return last.status === status && nodesOk ? last : undefined;
       },
       { timeoutMs, intervalMs: 300 },
     );

@@ -1,4 +1,4 @@
-// Scenario 8, second case (blocked, see faults/README.md): the first of three managers is
+// Scenario 8, second case: the first of three managers is
 // replaced behind its address → the health check refuses it, the node stays in `error` with the
 // security reason and the cluster is `degraded` naming it, while the other managers answer.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import {
   type FaultRig,
   report,
   startFaultRig,
-} from '../fixture.ts';
+} from './fixture.ts';
 
 let rig: FaultRig;
 
