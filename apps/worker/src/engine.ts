@@ -12,6 +12,12 @@ export interface EngineSettings {
   sshWaitTimeoutMs: number;
   /** How long a joined node may take to report Ready. */
   readyTimeoutMs: number;
+  /**
+   * How long a node, prepared while its cluster's first manager forms the control plane, waits
+   * for it before its attempt fails (and is retried). Default 10 minutes: the first manager may
+   * have to install its runtime.
+   */
+  controlPlaneWaitMs?: number;
   /** How long a drain may take for the node's tasks to move elsewhere. */
   drainTimeoutMs: number;
   k3s: { installUrl: string; artifactPath?: string };

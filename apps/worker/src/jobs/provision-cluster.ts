@@ -1,9 +1,12 @@
 // provisionCluster: the first manager forms the control plane here, inline; every other node is
-// then a provisionNode job of its own, run in parallel (deterministic job ids: never twice).
+// a provisionNode job of its own (deterministic job ids: never twice), started at once so that
+// it reaches and prepares its server meanwhile and joins as soon as the control plane exists.
+
+import type { Node } from '@flotilla/db';
 import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
-import type { JobData } from '@flotilla/queue';
+import { type JobData, jobIdFor, jobs } from '@flotilla/queue';
 import { UnrecoverableError } from 'bullmq';
-import { firstManager, loadCluster } from '../cluster-record.ts';
+import { type ClusterRecord, firstManager, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
 import { errorMessage } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
@@ -24,6 +27,7 @@ export async function provisionCluster(
     await transitionCluster(engine.db, clusterId, 'error', 'the cluster has no manager node');
     return;
   }
+  await startNodeJobs(engine, cluster, leader);
   try {
     const ok = await attemptNode(engine, cluster, leader, 'init', attempt, {
       judgeCluster: false,
@@ -49,10 +53,23 @@ export async function provisionCluster(
     }
     throw error;
   }
-  for (const node of cluster.nodes) {
-    if (node.id !== leader.id && node.status !== 'deleting') {
-      await engine.queues.add('provisionNode', { clusterId, nodeId: node.id });
-    }
-  }
   await reconcileCluster(engine.db, clusterId);
+}
+
+/**
+ * One provisionNode job per node still to provision. A finished job of an earlier round (the
+ * control plane failed, and is being formed again) is replaced: its id would deduplicate the new
+ * one away.
+ */
+async function startNodeJobs(engine: Engine, cluster: ClusterRecord, leader: Node): Promise<void> {
+  const queue = engine.queues.get(jobs.provisionNode.queue);
+  for (const node of cluster.nodes) {
+    if (node.id === leader.id || node.status !== 'provisioning') continue;
+    const data = { clusterId: cluster.id, nodeId: node.id };
+    const previous = await queue.getJob(jobIdFor('provisionNode', data));
+    if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) {
+      await previous.remove();
+    }
+    await engine.queues.add('provisionNode', data);
+  }
 }

@@ -7,15 +7,25 @@ import type { SshSession } from '@flotilla/ssh';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, firstManager, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { errorMessage, ProvisioningStoppedError } from '../errors.ts';
+import {
+  ClusterGoneError,
+  errorMessage,
+  NodeRemovedError,
+  ProvisioningStoppedError,
+} from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
-import { kubeconfigContext, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
+import {
+  type JoinSecrets,
+  kubeconfigContext,
+  openJoinSecrets,
+  sealJoinSecrets,
+} from '../sealed.ts';
 import { isCloud } from '../steps/cloud.ts';
 import { ensureClusterKey } from '../steps/cluster-key.ts';
 import { connectNode, reachNode } from '../steps/connect.ts';
 import { obtainServer, type ServerTarget, serverTarget } from '../steps/obtain-server.ts';
-import { driverFor, type OrchestratorDriver, waitUntilReady } from '../steps/orchestrator.ts';
-import { assertClusterActive, step } from '../steps/step.ts';
+import { driverFor, type OrchestratorDriver } from '../steps/orchestrator.ts';
+import { assertClusterActive, step, waitFor } from '../steps/step.ts';
 
 export async function provisionNode(
   engine: Engine,
@@ -94,29 +104,26 @@ export async function bringUpNode(
     );
 
     let manager = session;
+    let memberId: string;
     if (mode === 'init') {
-      await formControlPlane(engine, cluster, node, driver, session, target);
+      memberId = await formControlPlane(engine, cluster, node, driver, session, target);
     } else {
-      manager = await joinCluster(engine, cluster, node, driver, session, target);
-      sessions.push(manager);
+      const joined = await joinCluster(engine, cluster, node, driver, session, target, sessions);
+      manager = joined.manager;
+      memberId = joined.memberId;
+      await engine.db.node.update({
+        where: { id: node.id },
+        data: { orchestratorNodeId: memberId },
+      });
     }
-
-    const memberId = await driver.localNodeId(session, node.name);
-    if (!memberId) throw new Error('the server does not report a cluster node id after joining');
-    await engine.db.node.update({ where: { id: node.id }, data: { orchestratorNodeId: memberId } });
     await step(
       engine,
       scope,
       'node.ready',
-      () => waitUntilReady(driver, manager, memberId, engine.settings.readyTimeoutMs),
-      (n) => `${n.hostname} reports Ready as ${n.manager ? 'manager' : 'worker'} (${n.id})`,
-    );
-    await step(
-      engine,
-      scope,
-      'node.label',
-      () => driver.label(manager, memberId, node.id),
-      () => `labelled with Flotilla's node id ${node.id}`,
+      () => driver.readyAndLabel(manager, memberId, node.id, engine.settings.readyTimeoutMs),
+      (n) =>
+        `${n.hostname} reports Ready as ${n.manager ? 'manager' : 'worker'} (${n.id}); ` +
+        `labelled with Flotilla's node id ${node.id}`,
     );
     await assertClusterActive(engine, cluster.id, node.id);
     await transitionNode(engine.db, node.id, 'running', 'joined and Ready');
@@ -125,7 +132,11 @@ export async function bringUpNode(
   }
 }
 
-/** `init` on the first manager; the join secrets (and k3s's kubeconfig) stored sealed. */
+/**
+ * `init` on the first manager; the join secrets (and k3s's kubeconfig) stored sealed. Resolves
+ * to the server's id in the cluster, recorded before the secrets: the nodes waiting to join
+ * look for both.
+ */
 async function formControlPlane(
   engine: Engine,
   cluster: ClusterRecord,
@@ -133,13 +144,13 @@ async function formControlPlane(
   driver: OrchestratorDriver,
   session: SshSession,
   target: ServerTarget,
-): Promise<void> {
+): Promise<string> {
   const scope = { clusterId: cluster.id, nodeId: node.id };
   const current = await loadCluster(engine, cluster.id);
   const existing = current?.joinSecretsEncrypted
     ? openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted)
     : null;
-  const { secrets } = await step(
+  const { secrets, memberId } = await step(
     engine,
     scope,
     `${driver.name}.init`,
@@ -151,6 +162,7 @@ async function formControlPlane(
       }),
     (r) => r.message,
   );
+  await engine.db.node.update({ where: { id: node.id }, data: { orchestratorNodeId: memberId } });
   await engine.db.cluster.update({
     where: { id: cluster.id },
     data: { joinSecretsEncrypted: sealJoinSecrets(engine.sealer, cluster.id, secrets) },
@@ -169,9 +181,64 @@ async function formControlPlane(
       data: { kubeconfigEncrypted: engine.sealer.seal(kubeconfig, kubeconfigContext(cluster.id)) },
     });
   }
+  return memberId;
 }
 
-/** `join` through a running manager; resolves to a session on that manager. */
+/**
+ * A manager to join through: any running one (the tokens are the cluster's, so one being down
+ * does not block a join), the lowest ordinal first so joins normally go through the same one;
+ * while the cluster is first formed, its first manager as soon as the swarm exists there.
+ */
+function joinableManager(nodes: readonly Node[], joining: Node): Node | undefined {
+  const others = nodes.filter((n) => n.role === 'manager' && n.id !== joining.id);
+  const leader = firstManager(nodes);
+  return (
+    others.find((n) => n.status === 'running') ??
+    (leader &&
+    leader.id !== joining.id &&
+    leader.status === 'provisioning' &&
+    leader.orchestratorNodeId
+      ? leader
+      : undefined)
+  );
+}
+
+/**
+ * manager.wait: the node was prepared while the first manager forms the control plane; this
+ * polls the database (not the queue, whose retry backoff would add seconds) until it is formed.
+ */
+async function awaitControlPlane(
+  engine: Engine,
+  cluster: ClusterRecord,
+  node: Node,
+): Promise<{ current: ClusterRecord; manager: Node; secrets: JoinSecrets }> {
+  const timeoutMs = engine.settings.controlPlaneWaitMs ?? 10 * 60_000;
+  return waitFor(
+    async () => {
+      const current = await loadCluster(engine, cluster.id);
+      if (!current || current.status === 'deleting') throw new ClusterGoneError(cluster.id);
+      const self = current.nodes.find((n) => n.id === node.id);
+      if (!self || self.status === 'deleting') throw new NodeRemovedError(node.id);
+      // provisionCluster gave up forming the control plane and said so on this node.
+      if (self.status !== 'provisioning') throw new ProvisioningStoppedError(self.status);
+      const manager = joinableManager(current.nodes, node);
+      if (!current.joinSecretsEncrypted || !manager) return undefined;
+      const secrets = openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted);
+      return { current, manager, secrets };
+    },
+    {
+      timeoutMs,
+      intervalMs: 100,
+      timeoutMessage: () =>
+        `no manager of the cluster was running to join through within ${timeoutMs} ms; joining will be retried`,
+    },
+  );
+}
+
+/**
+ * `join` through a manager; resolves to a session on that manager (opened while the join runs)
+ * and the node's id in the cluster. Sessions opened here are added to `sessions` for closing.
+ */
 async function joinCluster(
   engine: Engine,
   cluster: ClusterRecord,
@@ -179,33 +246,37 @@ async function joinCluster(
   driver: OrchestratorDriver,
   session: SshSession,
   target: ServerTarget,
-): Promise<SshSession> {
-  const current = await loadCluster(engine, cluster.id);
-  // Any running manager will do (the tokens are the cluster's): one being down does not block
-  // a join. The lowest ordinal first, so joins normally go through the same one.
-  const leader = current?.nodes.find(
-    (n) => n.role === 'manager' && n.status === 'running' && n.id !== node.id,
-  );
-  const leaderTarget = leader && serverTarget(leader);
-  if (!current?.joinSecretsEncrypted || !leader || !leaderTarget) {
-    throw new Error(
-      'no manager of the cluster is running to join through; joining will be retried',
-    );
-  }
-  const secrets = openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted);
-  await step(
+  sessions: SshSession[],
+): Promise<{ manager: SshSession; memberId: string }> {
+  const scope = { clusterId: cluster.id, nodeId: node.id };
+  const { current, manager, secrets } = await step(
     engine,
-    { clusterId: cluster.id, nodeId: node.id },
+    scope,
+    'manager.wait',
+    () => awaitControlPlane(engine, cluster, node),
+    (r) => `joining through ${r.manager.name}`,
+  );
+  const managerTarget = serverTarget(manager);
+  if (!managerTarget) throw new Error(`manager ${manager.name} has no address`);
+  const managerSession = connectNode(engine, current, manager, managerTarget, 15_000).then((s) => {
+    sessions.push(s);
+    return s;
+  });
+  // Settled here so a failed join does not leave an unhandled rejection behind.
+  managerSession.catch(() => {});
+  const { memberId } = await step(
+    engine,
+    scope,
     `${driver.name}.join`,
     () =>
       driver.join(session, {
         role: node.role,
         nodeName: node.name,
         advertiseAddress: target.advertiseAddress,
-        managerAddress: leaderTarget.advertiseAddress,
+        managerAddress: managerTarget.advertiseAddress,
         secrets,
       }),
-    (m) => m,
+    (r) => r.message,
   );
-  return connectNode(engine, current, leader, leaderTarget, 15_000);
+  return { manager: await managerSession, memberId };
 }

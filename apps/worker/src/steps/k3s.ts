@@ -14,8 +14,10 @@ import {
   k3sServerInit,
   k3sUninstall,
 } from '@flotilla/bootstrap';
+import type { SshSession } from '@flotilla/ssh';
 import type { EngineSettings } from '../engine.ts';
-import type { OrchestratorDriver } from './orchestrator.ts';
+import type { OrchestratorDriver, OrchestratorNode } from './orchestrator.ts';
+import { waitFor } from './step.ts';
 
 export const nodeIdLabel = 'flotilla.dev/node-id';
 
@@ -23,6 +25,15 @@ export function k3sSource(settings: EngineSettings): K3sSource {
   return settings.k3s.artifactPath
     ? { kind: 'artifact', path: settings.k3s.artifactPath }
     : { kind: 'url', url: settings.k3s.installUrl };
+}
+
+async function nodes(manager: SshSession): Promise<OrchestratorNode[]> {
+  return (await k3sNodes(manager)).map((n) => ({
+    id: n.name,
+    hostname: n.name,
+    ready: n.ready,
+    manager: n.roles.includes('control-plane') || n.roles.includes('master'),
+  }));
 }
 
 export function k3sDriver(settings: EngineSettings): OrchestratorDriver {
@@ -50,6 +61,8 @@ export function k3sDriver(settings: EngineSettings): OrchestratorDriver {
       });
       return {
         secrets: { manager: token, worker: token },
+        // Kubernetes node names are Flotilla's node names.
+        memberId: nodeName,
         message: init.changed
           ? `k3s server started with --cluster-init, advertising ${advertiseAddress}`
           : 'k3s server already running',
@@ -64,26 +77,34 @@ export function k3sDriver(settings: EngineSettings): OrchestratorDriver {
         nodeName,
         advertiseAddr: advertiseAddress,
       });
-      return joined.changed
-        ? `joined ${managerAddress} as ${role === 'manager' ? 'server' : 'agent'}`
-        : 'already joined';
+      return {
+        memberId: nodeName,
+        message: joined.changed
+          ? `joined ${managerAddress} as ${role === 'manager' ? 'server' : 'agent'}`
+          : 'already joined',
+      };
     },
 
-    async localNodeId(_session, nodeName) {
-      return nodeName;
-    },
+    nodes,
 
-    async nodes(manager) {
-      return (await k3sNodes(manager)).map((n) => ({
-        id: n.name,
-        hostname: n.name,
-        ready: n.ready,
-        manager: n.roles.includes('control-plane') || n.roles.includes('master'),
-      }));
-    },
-
-    async label(manager, memberId, flotillaNodeId) {
+    async readyAndLabel(manager, memberId, flotillaNodeId, timeoutMs) {
+      let last: OrchestratorNode | undefined;
+      const ready = await waitFor(
+        async () => {
+          last = (await nodes(manager)).find((n) => n.id === memberId);
+          return last?.ready ? last : undefined;
+        },
+        {
+          timeoutMs,
+          intervalMs: 500,
+          timeoutMessage: () =>
+            last
+              ? `the node was still not Ready after ${timeoutMs} ms`
+              : `the managers did not list the node within ${timeoutMs} ms`,
+        },
+      );
       await k3sLabelNode(manager, memberId, { [nodeIdLabel]: flotillaNodeId });
+      return ready;
     },
 
     async drain(manager, memberId, timeoutMs) {

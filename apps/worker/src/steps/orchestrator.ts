@@ -5,7 +5,6 @@ import type { SshSession } from '@flotilla/ssh';
 import type { EngineSettings } from '../engine.ts';
 import type { JoinSecrets } from '../sealed.ts';
 import { k3sDriver } from './k3s.ts';
-import { waitFor } from './step.ts';
 import { swarmDriver } from './swarm.ts';
 
 export interface OrchestratorNode {
@@ -30,19 +29,28 @@ export interface OrchestratorDriver {
   /** Step that makes a server able to run the orchestrator (`docker.ensure`, `k3s.install`). */
   readonly prepareStep: string;
   prepare(session: SshSession): Promise<string>;
-  /** Forms the cluster on its first manager, or finds it formed; returns what others join with. */
+  /**
+   * Forms the cluster on its first manager, or finds it formed; returns what others join with
+   * and this server's id in the cluster.
+   */
   init(
     session: SshSession,
     options: { advertiseAddress: string; nodeName: string; existing: JoinSecrets | null },
-  ): Promise<{ secrets: JoinSecrets; message: string }>;
-  /** Joins the server to the cluster unless it already belongs to it. */
-  join(session: SshSession, options: JoinOptions): Promise<string>;
-  /** This server's id in the cluster, once it belongs to it. */
-  localNodeId(session: SshSession, nodeName: string): Promise<string | null>;
+  ): Promise<{ secrets: JoinSecrets; memberId: string; message: string }>;
+  /** Joins the server to the cluster unless it already belongs to it; returns its id there. */
+  join(session: SshSession, options: JoinOptions): Promise<{ memberId: string; message: string }>;
   /** The node list as a manager sees it. */
   nodes(manager: SshSession): Promise<OrchestratorNode[]>;
-  /** Tags the node with Flotilla's node id, so anyone looking at the cluster can map them. */
-  label(manager: SshSession, memberId: string, flotillaNodeId: string): Promise<void>;
+  /**
+   * Waits until a manager reports the node Ready, then tags it with Flotilla's node id (so anyone
+   * looking at the cluster can map the two).
+   */
+  readyAndLabel(
+    manager: SshSession,
+    memberId: string,
+    flotillaNodeId: string,
+    timeoutMs: number,
+  ): Promise<OrchestratorNode>;
   /** Moves the node's workloads away and waits until none are left on it. */
   drain(manager: SshSession, memberId: string, timeoutMs: number): Promise<string>;
   /** A manager becomes a worker before it leaves, so the others keep their quorum. */
@@ -62,27 +70,4 @@ export function driverFor(
   settings: EngineSettings,
 ): OrchestratorDriver {
   return orchestrator === 'swarm' ? swarmDriver(settings) : k3sDriver(settings);
-}
-
-/** Waits until a manager lists `memberId` as Ready. */
-export async function waitUntilReady(
-  driver: OrchestratorDriver,
-  manager: SshSession,
-  memberId: string,
-  timeoutMs: number,
-): Promise<OrchestratorNode> {
-  let last: OrchestratorNode | undefined;
-  return waitFor(
-    async () => {
-      last = (await driver.nodes(manager)).find((n) => n.id === memberId);
-      return last?.ready ? last : undefined;
-    },
-    {
-      timeoutMs,
-      timeoutMessage: () =>
-        last
-          ? `the node was still not Ready after ${timeoutMs} ms`
-          : `the managers did not list the node within ${timeoutMs} ms`,
-    },
-  );
 }

@@ -4,12 +4,10 @@ import {
   ensureDocker,
   swarmDemote,
   swarmDrain,
-  swarmInfo,
   swarmInit,
   swarmJoin,
-  swarmJoinTokens,
-  swarmLabelNode,
   swarmLeave,
+  swarmNodeReady,
   swarmNodes,
   swarmRemoveNode,
 } from '@flotilla/bootstrap';
@@ -31,10 +29,12 @@ export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
   },
 
   async init(session, { advertiseAddress }) {
-    const init = await swarmInit(session, { advertiseAddr: advertiseAddress });
-    const secrets = await swarmJoinTokens(session);
+    // One command: init (unless formed already), the node id and both join tokens.
+    const init = await swarmInit(session, { advertiseAddr: advertiseAddress, joinTokens: true });
+    if (!init.tokens) throw new Error('swarm.init returned no join tokens');
     return {
-      secrets,
+      secrets: init.tokens,
+      memberId: init.nodeId,
       message: init.changed
         ? `swarm initialised, advertising ${advertiseAddress}`
         : 'already the manager of a swarm',
@@ -47,14 +47,12 @@ export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
       managerAddr: managerAddress,
       advertiseAddr: advertiseAddress,
     });
-    return joined.changed
-      ? `joined the swarm at ${managerAddress} as ${role}`
-      : 'already a member of the swarm';
-  },
-
-  async localNodeId(session) {
-    const info = await swarmInfo(session);
-    return info.state === 'active' && info.nodeId ? info.nodeId : null;
+    return {
+      memberId: joined.nodeId,
+      message: joined.changed
+        ? `joined the swarm at ${managerAddress} as ${role}`
+        : 'already a member of the swarm',
+    };
   },
 
   async nodes(manager) {
@@ -66,8 +64,13 @@ export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
     }));
   },
 
-  async label(manager, memberId, flotillaNodeId) {
-    await swarmLabelNode(manager, memberId, { [nodeIdLabel]: flotillaNodeId });
+  async readyAndLabel(manager, memberId, flotillaNodeId, timeoutMs) {
+    // One command on the manager: it polls the node's state itself, then labels it.
+    const n = await swarmNodeReady(manager, memberId, {
+      labels: { [nodeIdLabel]: flotillaNodeId },
+      timeoutMs,
+    });
+    return { id: n.id, hostname: n.hostname, ready: true, manager: n.role === 'manager' };
   },
 
   async drain(manager, memberId, timeoutMs) {
