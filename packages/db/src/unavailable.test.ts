@@ -74,13 +74,16 @@ describe('isDatabaseUnavailable', () => {
       url: at(database.url, await listen(silent)),
       connectionTimeoutMs: 300,
     });
+    const started = Date.now();
     expect(isDatabaseUnavailable(await failure(silentDb.user.findFirst()))).toBe(true);
+    // The connect timeout, not the (longer) wait for a busy pool, bounds an unreachable server.
+    expect(Date.now() - started).toBeLessThan(3_000);
     await silentDb.$disconnect();
     silent.close();
   });
 
   it('recognises an exhausted pool (pg-pool "timeout exceeded when trying to connect")', async () => {
-    const small = createDb({ url: database.url, max: 1, connectionTimeoutMs: 200 });
+    const small = createDb({ url: database.url, max: 1, poolTimeoutMs: 200 });
     const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(1)::text`, {
       timeout: 5_000,
     });
@@ -88,6 +91,18 @@ describe('isDatabaseUnavailable', () => {
     const error = await failure(small.user.findFirst());
     expect(String(error)).toMatch(/timeout exceeded/);
     expect(isDatabaseUnavailable(error)).toBe(true);
+    await holding;
+    await small.$disconnect();
+  });
+
+  it('lets a query wait longer for a busy pool than for opening a connection', async () => {
+    const small = createDb({ url: database.url, max: 1, connectionTimeoutMs: 200 });
+    const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(1)::text`, {
+      timeout: 5_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Busy, not down: the query waits for the connection instead of failing after 200 ms.
+    await expect(small.$queryRaw`select 1 as one`).resolves.toEqual([{ one: 1 }]);
     await holding;
     await small.$disconnect();
   });

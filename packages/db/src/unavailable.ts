@@ -40,11 +40,12 @@ const unavailableKinds = new Set([
 ]);
 
 // pg and pg-pool throw these as plain Errors (no code): a socket dropped mid-query or during
-// connect, a connect that timed out, no pool connection free within connectionTimeoutMillis,
+// connect, a connect that timed out (pool or client timer), no pool connection free in time,
 // a query on a client whose connection already failed, query_timeout reached.
 const unavailableMessages = [
   /^Connection terminated( unexpectedly| due to connection timeout)?$/,
   /^timeout exceeded when trying to connect$/,
+  /^timeout expired$/,
   /^Client has encountered a connection error and is not queryable$/,
   /^Query read timeout$/,
 ];
