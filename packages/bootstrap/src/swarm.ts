@@ -106,13 +106,17 @@ export async function swarmInit(
   const addr = checkAddress('advertiseAddr', options.advertiseAddr);
   const script = [
     'set -e',
-    sh`state=$(docker info --format ${'{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'})`,
+    sh`state=$(docker info --format ${'{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeID}}'})`,
     'case "$state" in',
-    sh`  "inactive "*) docker swarm init --advertise-addr ${addr} >/dev/null; echo changed ;;`,
-    '  "active true") echo unchanged ;;',
+    '  "inactive "*)',
+    sh`    out=$(docker swarm init --advertise-addr ${addr})`,
+    // "Swarm initialized: current node (<id>) is now a manager." — saves asking for the id.
+    `    id=$(printf '%s' "$out" | sed -n 's/.*current node (\\([a-z0-9]*\\)).*/\\1/p')`,
+    sh`    [ -n "$id" ] || id=$(docker info --format ${'{{.Swarm.NodeID}}'})`,
+    '    echo changed; echo "$id" ;;',
+    `  "active true "*) echo unchanged; echo "\${state##* }" ;;`,
     `  *) echo "$state" >&2; exit ${refused} ;;`,
     'esac',
-    sh`docker info --format ${'{{.Swarm.NodeID}}'}`,
     ...(options.joinTokens ? [tokensCommand] : []),
   ].join('\n');
   const result = await remote.run(script, { label: 'swarm.init', timeoutMs: 60_000 });
@@ -237,18 +241,24 @@ export async function swarmNodeReady(
     return [key, value] as const;
   });
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+  // One `docker node inspect` per check reads the state, whether the labels are there already
+  // (Go template; values as Go string literals) and the node itself.
+  const labelled = labels.length
+    ? `and ${labels.map(([key, value]) => `(eq (index .Spec.Labels "${key}") ${JSON.stringify(value)})`).join(' ')}`
+    : 'true';
+  const format = `{{.Status.State}} {{if ${labelled}}}labelled{{else}}unlabelled{{end}} {{json .}}`;
   const script = [
     'set -e',
     `end=$(($(date +%s) + ${seconds}))`,
-    sh`until s=$(docker node inspect --format ${'{{.Status.State}}'} ${nodeId} 2>/dev/null) && [ "$s" = ready ]; do`,
-    `  if [ "$(date +%s)" -ge "$end" ]; then echo "\${s:-unlisted}" >&2; exit ${refused}; fi`,
+    sh`until out=$(docker node inspect --format ${format} ${nodeId} 2>/dev/null) && [ "\${out%% *}" = ready ]; do`,
+    `  if [ "$(date +%s)" -ge "$end" ]; then s=\${out%% *}; echo "\${s:-unlisted}" >&2; exit ${refused}; fi`,
     '  sleep 0.2',
     'done',
-    ...labels.map(
-      ([key, value]) =>
-        sh`[ "$(docker node inspect --format ${`{{index .Spec.Labels "${key}"}}`} ${nodeId})" = ${value} ] || docker node update --label-add ${`${key}=${value}`} ${nodeId} >/dev/null`,
-    ),
-    sh`docker node inspect ${nodeId}`,
+    `rest=\${out#* }`,
+    labels.length
+      ? sh`[ "\${rest%% *}" = labelled ] || docker node update ${labels.flatMap(([key, value]) => ['--label-add', `${key}=${value}`])} ${nodeId} >/dev/null`
+      : 'true',
+    `printf '%s\\n' "\${rest#* }"`,
   ].join('\n');
   const result = await manager.run(script, {
     label: 'swarm.node-ready',
@@ -263,9 +273,9 @@ export async function swarmNodeReady(
     );
   }
   if (result.code !== 0) throw new CommandError('swarm.node-ready', result.code, result.stderr);
-  const [node] = JSON.parse(result.stdout) as NodeInspect[];
-  if (!node) throw new BootstrapError(`swarm: no node ${nodeId} in this swarm`);
-  return toSwarmNode(node);
+  const node = toSwarmNode(JSON.parse(result.stdout) as NodeInspect);
+  // Read before the labels were added.
+  return { ...node, labels: { ...node.labels, ...Object.fromEntries(labels) } };
 }
 
 async function nodeById(manager: Remote, nodeId: string): Promise<SwarmNode | undefined> {
