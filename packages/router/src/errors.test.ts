@@ -1,15 +1,40 @@
 // Errors of the layers below reach the caller with their meaning, through the same middleware
 // every procedure uses: a refused transition is 409, a row removed meanwhile is 404, a database
 // that does not answer is 503 with Retry-After; anything else stays a 500 that says nothing.
-import { newId } from '@flotilla/db';
+import { randomBytes } from 'node:crypto';
+import { createDb, createSql, type Db, newId } from '@flotilla/db';
+import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
 import { IllegalTransitionError, NotFoundError } from '@flotilla/lifecycle';
 import { createLogger } from '@flotilla/log';
 import { createSealer } from '@flotilla/secrets';
 import type { TRPCError } from '@trpc/server';
-import { describe, expect, it } from 'vitest';
-import { createContext, createRouterServices } from './context.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, createRouterServices, type RouterServices } from './context.ts';
 import { describeError, httpStatusOf } from './errors.ts';
+import { authRouter } from './routers/auth.ts';
+import { sshKeyRouter } from './routers/sshKey.ts';
 import { createCallerFactory, publicProcedure, router } from './trpc.ts';
+
+let database: TestDatabase;
+let db: Db;
+let services: RouterServices;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDb({ url: database.url });
+  services = createRouterServices({
+    db,
+    sql: createSql(database.url),
+    sealer: createSealer(randomBytes(32)),
+    log: createLogger({ name: 'errors-test', level: 'silent' }),
+    openSignup: true,
+  });
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await services.sql.end({ timeout: 1 });
+  await database.drop();
+});
 
 // Audit entries are written only for mutations, so queries need no database here.
 const failing = (error: unknown) =>
@@ -25,15 +50,30 @@ const testRouter = router({
   dropped: failing(new Error('Connection terminated unexpectedly')),
   poolTimeout: failing(new Error('timeout exceeded when trying to connect')),
   bug: failing(new TypeError("Cannot read properties of undefined (reading 'id')")),
+  // Real answers of the real database to rows changed by a concurrent request.
+  removedMeanwhile: publicProcedure.query(({ ctx }) =>
+    ctx.db.sshKey.delete({ where: { id: 'key_removed_meanwhile' } }),
+  ),
+  referencesRemoved: publicProcedure.query(({ ctx }) =>
+    ctx.db.sshKey.create({
+      data: {
+        id: newId('key'),
+        organizationId: 'org_removed_meanwhile',
+        name: 'k',
+        publicKey: 'ssh-ed25519 AAAA',
+        fingerprint: 'SHA256:x',
+        privateKeyEncrypted: 'x',
+      },
+    }),
+  ),
+  existsAlready: publicProcedure.query(async ({ ctx }) => {
+    const data = { name: 'twice', slug: `twice-${randomBytes(4).toString('hex')}` };
+    await ctx.db.organization.create({ data: { id: newId('org'), ...data } });
+    await ctx.db.organization.create({ data: { id: newId('org'), ...data } });
+  }),
 });
 
 function call(name: keyof typeof testRouter._def.procedures) {
-  const services = createRouterServices({
-    db: {} as never,
-    sql: {} as never,
-    sealer: createSealer(Buffer.alloc(32, 1)),
-    log: createLogger({ name: 'errors-test', level: 'silent' }),
-  });
   const ctx = createContext(services, { requestId: newId('req'), ip: '127.0.0.1' });
   const caller = createCallerFactory(testRouter)(ctx) as unknown as Record<
     string,
@@ -80,6 +120,49 @@ describe('errors from below', () => {
       expect(body.code).toBe('SERVICE_UNAVAILABLE');
       expect(body.message).toMatch(/database is not answering/);
       expect(Number(headers['retry-after'])).toBeGreaterThan(0);
+    }
+  });
+
+  it('answers 404 / 409 when a concurrent request removed, still uses or created the row', async () => {
+    expect(await call('removedMeanwhile')).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND' },
+    });
+    expect(await call('referencesRemoved')).toMatchObject({
+      status: 409,
+      body: { code: 'CONFLICT' },
+    });
+    expect(await call('existsAlready')).toMatchObject({ status: 409, body: { code: 'CONFLICT' } });
+  });
+
+  it('answers sshKey.remove sent many times at once: one 204, the others 404, never a 500', async () => {
+    const caller = (token?: string) =>
+      createCallerFactory(router({ auth: authRouter, sshKey: sshKeyRouter }))(
+        createContext(services, {
+          authorization: token ? `Bearer ${token}` : undefined,
+          requestId: newId('req'),
+          ip: '127.0.0.1',
+        }),
+      );
+    const session = await caller().auth.register({
+      email: `keys-${randomBytes(4).toString('hex')}@example.test`,
+      password: 'correct horse battery',
+      name: 'Keys',
+    });
+    const organizationId = session.organization?.id as string;
+    const owner = caller(session.token);
+    for (let round = 0; round < 3; round++) {
+      const key = await owner.sshKey.generate({ organizationId, name: `k${round}` });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          owner.sshKey.remove({ sshKeyId: key.id }).then(
+            () => 204,
+            (error: TRPCError) => httpStatusOf(error),
+          ),
+        ),
+      );
+      expect(outcomes.filter((s) => s === 204)).toHaveLength(1);
+      expect(outcomes.filter((s) => s !== 204)).toEqual(Array(7).fill(404));
     }
   });
 

@@ -65,8 +65,9 @@ export const databaseRetryAfterSeconds = 2;
 /**
  * The one place where errors of the layers below get their meaning for the caller: a status
  * change the state machine refuses conflicts with the current state (409); a row that vanished
- * under the request (a concurrent removal) is gone (404); a database that does not answer is a
- * 503 to retry, not a 500. Anything else stays as it is.
+ * under the request (a concurrent removal) is gone (404); a row that a concurrent request
+ * created or still references is a conflict (409); a database that does not answer is a 503 to
+ * retry, not a 500. Anything else stays as it is.
  */
 export function knownFailure(cause: unknown): TRPCError | undefined {
   if (cause instanceof IllegalTransitionError) {
@@ -75,6 +76,26 @@ export function knownFailure(cause: unknown): TRPCError | undefined {
   if (cause instanceof NotFoundError) {
     const entity = cause.entity === 'cluster' ? 'Cluster' : 'Node';
     return new TRPCError({ code: 'NOT_FOUND', message: `${entity} not found`, cause });
+  }
+  // Prisma's record-level answers, when a concurrent request changed the rows under this one
+  // (a handler that expects them maps them itself, with a more precise message).
+  const prismaCode = (cause as { code?: unknown } | null)?.code;
+  if (prismaCode === 'P2025') {
+    return new TRPCError({
+      code: 'NOT_FOUND',
+      message: 'Not found: it was removed meanwhile',
+      cause,
+    });
+  }
+  if (prismaCode === 'P2003') {
+    return new TRPCError({
+      code: 'CONFLICT',
+      message: 'It refers to something that was removed meanwhile, or is still in use',
+      cause,
+    });
+  }
+  if (prismaCode === 'P2002') {
+    return new TRPCError({ code: 'CONFLICT', message: 'It exists already', cause });
   }
   if (isDatabaseUnavailable(cause)) {
     return new TRPCError({
