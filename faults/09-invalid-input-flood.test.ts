@@ -6,8 +6,8 @@ import { routes } from '@flotilla/router';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { arbitraryFor, asQuery } from '../../apps/api/test/arbitraries.ts';
-import { createSwarm, type FaultRig, report, startFaultRig } from '../fixture.ts';
+import { arbitraryFor, asQuery } from '../apps/api/test/arbitraries.ts';
+import { createSwarm, type FaultRig, report, startFaultRig } from './fixture.ts';
 
 let rig: FaultRig;
 
@@ -48,6 +48,7 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
 
   const statuses: Record<string, number> = {};
   const serverErrors: string[] = [];
+  const unanswered: string[] = [];
   const rss: { at: number; mb: number }[] = [];
   const started = Date.now();
   const sampler = setInterval(() => {
@@ -68,16 +69,24 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
         for (const [k, v] of Object.entries(asQuery(input) ?? {})) url.searchParams.set(k, v);
       }
       const at = Date.now();
-      const res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${rig.token}`,
-          ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(method !== 'GET' ? { body: JSON.stringify(input) ?? '' } : {}),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const text = await res.text();
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${rig.token}`,
+            ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(method !== 'GET' ? { body: JSON.stringify(input) ?? '' } : {}),
+          signal: AbortSignal.timeout(15_000),
+        });
+        text = await res.text();
+      } catch (error) {
+        // No answer within 15 s counts as a failure too; name the request that hung.
+        unanswered.push(`${method} ${path} ${JSON.stringify(input)}: ${error}`);
+        continue;
+      }
       slowest = Math.max(slowest, Date.now() - at);
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       if (res.status >= 500) {
@@ -89,16 +98,31 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
   clearInterval(sampler);
 
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
-  if (serverErrors.length > 0) {
-    // Why, from the API's own log (the answers say only "Internal error").
-    const failures = api
-      .output()
-      .split('\n')
-      .filter((line) => line.includes('procedure failed'))
-      .map((line) => line.slice(0, 600));
-    console.log(failures.slice(-5).join('\n'));
+  if (serverErrors.length > 0 || unanswered.length > 0) {
+    // Why, from the API's own log (the answers say only "Internal error"): each distinct cause.
+    const causes: Record<string, number> = {};
+    for (const line of api.output().split('\n')) {
+      if (!line.includes('procedure failed')) continue;
+      try {
+        const entry = JSON.parse(line) as {
+          path?: string;
+          err?: { type?: string; message?: string };
+        };
+        const cause = `${entry.path}: ${entry.err?.type} ${entry.err?.message?.slice(0, 300)}`;
+        causes[cause] = (causes[cause] ?? 0) + 1;
+      } catch {
+        causes[line.slice(0, 300)] = (causes[line.slice(0, 300)] ?? 0) + 1;
+      }
+    }
+    console.log({
+      statuses,
+      '5xx answers': serverErrors.length,
+      unanswered: unanswered.length,
+      causes,
+    });
   }
   expect(serverErrors.slice(0, 5)).toEqual([]);
+  expect(unanswered.slice(0, 5)).toEqual([]);
   expect(total).toBeGreaterThan(1_000);
   expect(api.child.exitCode).toBeNull();
   expect(api.output()).not.toMatch(/unhandled|uncaught/i);
