@@ -93,15 +93,24 @@ async function askManagers(
 }
 
 async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string): Promise<void> {
-  const result = await transitionNode(engine.db, node.id, to, reason).catch((error) => {
-    // The node was taken out (deleting) or failed since it was read: its job decides now.
-    if (error instanceof IllegalTransitionError) return undefined;
-    engine.log.warn(
-      { nodeId: node.id, err: error },
-      `could not mark node ${to}: ${errorMessage(error)}`,
-    );
-    return undefined;
-  });
+  const result = await engine.db
+    .$transaction(async (tx) => {
+      // Only the states this check read (running, down) are its to change. A node that went to
+      // `error` since — refused for its host key by an overlapping check, or failed — or is
+      // being taken out keeps that state: the managers' view of it proves nothing.
+      const [row] = await tx.$queryRaw<{ status: NodeStatus }[]>`
+        select status from "Node" where id = ${node.id} for update`;
+      if (row?.status !== 'running' && row?.status !== 'down') return undefined;
+      return transitionNode(tx, node.id, to, reason);
+    })
+    .catch((error) => {
+      if (error instanceof IllegalTransitionError) return undefined;
+      engine.log.warn(
+        { nodeId: node.id, err: error },
+        `could not mark node ${to}: ${errorMessage(error)}`,
+      );
+      return undefined;
+    });
   if (result?.changed) {
     await appendLog(engine.db, {
       clusterId: node.clusterId,
