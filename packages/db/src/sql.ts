@@ -34,6 +34,10 @@ export function createSql(url: string, options: postgres.Options<Record<string, 
     onnotice: () => {},
     // Not in postgres.js's types, but documented in its source (connection.js createSocket).
     ...({ socket: startupSafeSocket } as object),
+    // Seconds before the next connection attempt after a failed one. postgres.js's default grows
+    // to 20 s, and a query queued behind failed attempts waits that long even once the database
+    // is back; capped, queued queries fail or run within a fraction of a second each.
+    backoff: (retries: number) => Math.min(0.01 * 3 ** retries, 0.25),
     ...options,
   });
 }

@@ -96,13 +96,16 @@ describe('isDatabaseUnavailable', () => {
   });
 
   it('lets a query wait longer for a busy pool than for opening a connection', async () => {
-    const small = createDb({ url: database.url, max: 1, connectionTimeoutMs: 200 });
-    const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(1)::text`, {
-      timeout: 5_000,
+    const small = createDb({ url: database.url, max: 1, connectionTimeoutMs: 1_000 });
+    const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(2)::text`, {
+      timeout: 10_000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // Busy, not down: the query waits for the connection instead of failing after 200 ms.
+    holding.catch(() => {});
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Busy, not down: the query waits ~2 s for the connection instead of failing after 1 s.
     await expect(small.$queryRaw`select 1 as one`).resolves.toEqual([{ one: 1 }]);
+    expect(Date.now() - started).toBeGreaterThan(1_000);
     await holding;
     await small.$disconnect();
   });
@@ -123,6 +126,10 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(await failure(dropping`select 1`))).toBe(true);
     // Without startupSafeSocket this query would wait forever (porsager/postgres#1193).
     expect(Date.now() - started).toBeLessThan(2_000);
+    // Queries queued behind failed attempts fail promptly too (no backoff growing to 20 s).
+    const queued = await Promise.all(Array.from({ length: 8 }, () => failure(dropping`select 1`)));
+    expect(queued.every(isDatabaseUnavailable)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
     await dropping.end({ timeout: 0 });
     const refused = createSql(at(database.url, 1), { max: 1 });
     expect(isDatabaseUnavailable(await failure(refused`select 1`))).toBe(true);
