@@ -34,6 +34,9 @@ interface Sample {
   status: number;
   /** The body of an answer other than 200 or 503, to show what went wrong. */
   body?: string;
+  /** A 503's Retry-After header and error code. */
+  retryAfter?: string | null;
+  code?: string;
 }
 
 /** Bounded request: a hang shows as status 0 after `limitMs`. */
@@ -43,7 +46,11 @@ async function timed(url: string, init: RequestInit = {}, limitMs = 10_000): Pro
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(limitMs) });
     const body = await res.text();
     const sample = { at, ms: Date.now() - at, status: res.status };
-    return res.status === 200 || res.status === 503 ? sample : { ...sample, body };
+    if (res.status === 503) {
+      const code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+      return { ...sample, retryAfter: res.headers.get('retry-after'), ...(code ? { code } : {}) };
+    }
+    return res.status === 200 ? sample : { ...sample, body };
   } catch {
     return { at, ms: Date.now() - at, status: 0 };
   }
@@ -119,6 +126,10 @@ it('answers 503 while Postgres is cut, recovers by itself, leaves nothing half-w
   expect(slowest).toBeLessThan(5_000);
   expect(healthDown.status).toBe(503);
   expect(createDown.status).toBe(503);
+  // The API's 503s say why and when to retry (/health names the failing check instead).
+  const apiRefusals = [...during, createDown].filter((s) => s.status === 503);
+  expect(new Set(apiRefusals.map((s) => s.code))).toEqual(new Set(['SERVICE_UNAVAILABLE']));
+  expect(apiRefusals.filter((s) => !(Number(s.retryAfter) > 0))).toEqual([]);
   const statuses = countBy(samples.map((s) => s.status));
   expect(Object.keys(statuses).filter((s) => s !== '200' && s !== '503')).toEqual([]);
 
@@ -143,6 +154,7 @@ it('answers 503 while Postgres is cut, recovers by itself, leaves nothing half-w
     'slowest answer during the outage (ms)': slowest,
     '/health while down': healthDown.status,
     'cluster.create while down': `${createDown.status} in ${createDown.ms} ms`,
+    'Retry-After on the 503s (s)': [...new Set(apiRefusals.map((s) => s.retryAfter))],
     'ms from restore to the first 200': recovered.at + recovered.ms - restoredAt,
     'all statuses over the run': statuses,
     'cluster status': running.status,
