@@ -14,18 +14,18 @@ export class HttpError extends Error {
   }
 }
 
+/** Sends `body` as JSON; `headers` (a fresh object per response) gets the content headers added. */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-  });
+  // Encoded once: the length comes from the bytes, not from a second pass over the string.
+  const payload = Buffer.from(JSON.stringify(body));
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = String(payload.length);
+  res.writeHead(status, headers);
   res.end(payload);
 }
 

@@ -136,8 +136,13 @@ export async function listClusters(
     ) p on true
     order by p.position`;
   const role = rows[0]?.role ?? null;
-  const clusters = rows.filter((row): row is PageRow & { id: string } => row.id !== null);
-  let total = clusters[0]?.total ?? 0;
+  const clusters: Summary[] = [];
+  let total = 0;
+  for (const row of rows) {
+    if (row.id === null) continue;
+    total = row.total;
+    clusters.push(clusterOut(row as PageRow & { id: string }, row.nodeCount));
+  }
   if (clusters.length === 0 && input.page > 1) {
     // Past the last page the window count has no row to ride on.
     const [counted] = await sql<{ total: number }[]>`
@@ -146,5 +151,5 @@ export async function listClusters(
         ${filters(sql, input)}`;
     total = counted?.total ?? 0;
   }
-  return { role, rows: clusters.map((row) => clusterOut(row, row.nodeCount)), total };
+  return { role, rows: clusters, total };
 }

@@ -120,18 +120,16 @@ async function lockedLiveNodes(tx: Tx, clusterId: string) {
 
 function linkHeader(input: z.infer<typeof clusterAllInput>, total: number): string {
   const last = Math.max(1, Math.ceil(total / input.limit));
-  const at = (page: number) => {
-    const params = new URLSearchParams({
-      organizationId: input.organizationId,
-      page: String(page),
-      limit: String(input.limit),
-      sort: input.sort,
-      order: input.order,
-      ...(input.search ? { search: input.search } : {}),
-      ...(input.status ? { status: input.status } : {}),
-    });
-    return `</api/cluster.all?${params}>`;
-  };
+  // Only the page differs between the links: the rest is encoded once.
+  const organization = new URLSearchParams({ organizationId: input.organizationId });
+  const rest = new URLSearchParams({
+    limit: String(input.limit),
+    sort: input.sort,
+    order: input.order,
+    ...(input.search ? { search: input.search } : {}),
+    ...(input.status ? { status: input.status } : {}),
+  });
+  const at = (page: number) => `</api/cluster.all?${organization}&page=${page}&${rest}>`;
   const links = [`${at(1)}; rel="first"`, `${at(last)}; rel="last"`];
   if (input.page > 1) links.push(`${at(Math.min(input.page - 1, last))}; rel="prev"`);
   if (input.page < last) links.push(`${at(input.page + 1)}; rel="next"`);
