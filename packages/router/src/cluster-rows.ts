@@ -126,15 +126,14 @@ export async function listClusters(
       select c.id, c."organizationId", c.name, c.provider, c.region, c.orchestrator, c.status,
         c."statusReason", c."createdAt", c."updatedAt",
         (select count(*) from "Node" n where n."clusterId" = c.id)::int as "nodeCount",
-        count(*) over ()::int as total,
-        row_number() over (order by c.${column} ${direction}, c.id ${direction}) as position
+        count(*) over ()::int as total
       from "Cluster" c
       where c."organizationId" = ${input.organizationId} and ${visibleTo(sql, userId)}
         ${filters(sql, input)}
       order by c.${column} ${direction}, c.id ${direction}
       limit ${input.limit} offset ${(input.page - 1) * input.limit}
     ) p on true
-    order by p.position`;
+    order by p.${column} ${direction}, p.id ${direction}`;
   const role = rows[0]?.role ?? null;
   const clusters: Summary[] = [];
   let total = 0;

@@ -94,5 +94,8 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   }
   ctx.audit.actorId = principal.userId;
   ctx.audit.tokenId = principal.tokenId;
-  return next({ ctx: { principal: principal as Principal } });
+  // The context is this request's own object: the principal is set on it, not spread into a copy
+  // of all its fields (`next({ ctx })` copies every service per request).
+  ctx.principal = principal;
+  return next<{ principal: Principal }>({});
 });
