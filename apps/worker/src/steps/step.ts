@@ -23,14 +23,25 @@ export async function assertClusterActive(
   clusterId: string,
   nodeId?: string | null,
 ): Promise<void> {
+  // One query for both on the common path (before every step); a missing node is told apart
+  // from a missing cluster only when it happens.
+  if (nodeId) {
+    const node = await engine.db.node.findUnique({
+      where: { id: nodeId },
+      select: { status: true, cluster: { select: { status: true } } },
+    });
+    if (node) {
+      if (node.cluster.status === 'deleting') throw new ClusterGoneError(clusterId);
+      if (node.status === 'deleting') throw new NodeRemovedError(nodeId);
+      return;
+    }
+  }
   const cluster = await engine.db.cluster.findUnique({
     where: { id: clusterId },
     select: { status: true },
   });
   if (!cluster || cluster.status === 'deleting') throw new ClusterGoneError(clusterId);
-  if (!nodeId) return;
-  const node = await engine.db.node.findUnique({ where: { id: nodeId }, select: { status: true } });
-  if (!node || node.status === 'deleting') throw new NodeRemovedError(nodeId);
+  if (nodeId) throw new NodeRemovedError(nodeId);
 }
 
 /**
@@ -62,15 +73,17 @@ export async function step<T>(
     }
     throw error;
   }
-  await appendLog(engine.db, {
-    clusterId: scope.clusterId,
-    nodeId,
-    step: name,
-    message: `${describe(result)} (${Date.now() - started} ms)`,
-  });
-  if (nodeId && !scope.teardown) {
-    await engine.db.node.updateMany({ where: { id: nodeId }, data: { lastStep: name } });
-  }
+  await Promise.all([
+    appendLog(engine.db, {
+      clusterId: scope.clusterId,
+      nodeId,
+      step: name,
+      message: `${describe(result)} (${Date.now() - started} ms)`,
+    }),
+    nodeId && !scope.teardown
+      ? engine.db.node.updateMany({ where: { id: nodeId }, data: { lastStep: name } })
+      : undefined,
+  ]);
   return result;
 }
 
