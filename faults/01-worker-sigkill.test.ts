@@ -1,7 +1,8 @@
 // Scenario 1: the worker process is killed with SIGKILL while node 3 of a 5-node swarm is being
 // bootstrapped; a new worker process starts → the cluster reaches `running` with exactly 5
 // nodes, 5 swarm members, no duplicate rows. Provider `ssh` (the testbed's servers): the
-// testbed servers are the user's own, so there is no provider machine to orphan.
+// testbed servers are the user's own, so there is no provider machine to orphan; 01b runs the
+// same fault on the Hetzner stand-in and counts its machines.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   clusterReaches,
@@ -84,6 +85,6 @@ it('converges to exactly 5 nodes after the worker is SIGKILLed during node 3', a
     'swarm members (all Ready)': members.length,
     'undispatched outbox rows': rows.outboxPending,
     'BullMQ jobs': jobs,
-    'provider machines': 'none to check — provider ssh (the testbed servers are the user’s own)',
+    'provider machines': 'none — provider ssh (the user’s own servers); see 1b for a cloud provider',
   });
 });
