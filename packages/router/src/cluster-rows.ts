@@ -96,12 +96,14 @@ function filters(sql: Sql, input: z.infer<typeof clusterAllInput>) {
     ${input.status ? sql`and c.status::text = ${input.status}` : sql``}`;
 }
 
-type PageRow = Omit<ClusterRow, 'id'> & {
+type PageRow = Omit<Summary, 'id'> & {
   id: string | null;
   role: string | null;
-  nodeCount: number;
   total: number;
 };
+
+/** An ISO 8601 timestamp exactly as `Date.prototype.toISOString` writes it, made by Postgres. */
+const isoFormat = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 /**
  * One page of an organization's clusters the user may see (all of them as a member, the
@@ -116,8 +118,14 @@ export async function listClusters(
 ): Promise<ClusterPage> {
   const column = sql(sortColumns[input.sort]);
   const direction = input.order === 'asc' ? sql`asc` : sql`desc`;
+  // Timestamps leave Postgres as ISO strings: parsing 100 dates per page into Date objects only
+  // to print them again was a tenth of the request's CPU time.
   const rows = await sql<PageRow[]>`
-    select m.role, p.* from (select 1) as one
+    select m.role, p.id, p."organizationId", p.name, p.provider, p.region, p.orchestrator,
+      p.status, p."statusReason", p."nodeCount", p.total,
+      to_char(p."createdAt" at time zone 'UTC', ${isoFormat}) as "createdAt",
+      to_char(p."updatedAt" at time zone 'UTC', ${isoFormat}) as "updatedAt"
+    from (select 1) as one
     left join lateral (
       select role::text from "Membership"
       where "organizationId" = ${input.organizationId} and "userId" = ${userId}
@@ -140,7 +148,19 @@ export async function listClusters(
   for (const row of rows) {
     if (row.id === null) continue;
     total = row.total;
-    clusters.push(clusterOut(row as PageRow & { id: string }, row.nodeCount));
+    clusters.push({
+      id: row.id,
+      organizationId: row.organizationId,
+      name: row.name,
+      provider: row.provider,
+      region: row.region,
+      orchestrator: row.orchestrator,
+      status: row.status,
+      statusReason: row.statusReason,
+      nodeCount: row.nodeCount,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
   }
   if (clusters.length === 0 && input.page > 1) {
     // Past the last page the window count has no row to ride on.
