@@ -85,6 +85,7 @@ it('converges to exactly 5 nodes after the worker is SIGKILLed during node 3', a
     'swarm members (all Ready)': members.length,
     'undispatched outbox rows': rows.outboxPending,
     'BullMQ jobs': jobs,
-    'provider machines': 'none — provider ssh (the user’s own servers); see 1b for a cloud provider',
+    'provider machines':
+      'none — provider ssh (the user’s own servers); see 1b for a cloud provider',
   });
 });
