@@ -215,14 +215,22 @@ async function awaitControlPlane(
   const timeoutMs = engine.settings.controlPlaneWaitMs ?? 10 * 60_000;
   return waitFor(
     async () => {
-      const current = await loadCluster(engine, cluster.id);
-      if (!current || current.status === 'deleting') throw new ClusterGoneError(cluster.id);
-      const self = current.nodes.find((n) => n.id === node.id);
+      // While waiting, one cheap query per poll; the whole cluster once the tokens exist.
+      const self = await engine.db.node.findUnique({
+        where: { id: node.id },
+        select: { status: true, cluster: { select: { status: true, joinSecretsEncrypted: true } } },
+      });
+      if (self?.cluster.status === 'deleting') throw new ClusterGoneError(cluster.id);
+      // Gone with its cluster, or being removed.
       if (!self || self.status === 'deleting') throw new NodeRemovedError(node.id);
       // provisionCluster gave up forming the control plane and said so on this node.
-      if (self.status !== 'provisioning') throw new ProvisioningStoppedError(self.status);
+      if (self.status !== 'provisioning')
+        throw new ProvisioningStoppedError(`node ${node.id} is ${self.status}`);
+      if (!self.cluster.joinSecretsEncrypted) return undefined;
+      const current = await loadCluster(engine, cluster.id);
+      if (!current?.joinSecretsEncrypted) return undefined;
       const manager = joinableManager(current.nodes, node);
-      if (!current.joinSecretsEncrypted || !manager) return undefined;
+      if (!manager) return undefined;
       const secrets = openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted);
       return { current, manager, secrets };
     },
