@@ -7,6 +7,9 @@ import {
   transitionCluster,
 } from '@flotilla/lifecycle';
 
+/** How a cluster's `error` judged from its nodes begins (the health check may revive those). */
+export const noManagerRunning = 'no manager is running';
+
 export async function reconcileCluster(db: Db, clusterId: string): Promise<ClusterStatus | null> {
   return db.$transaction(async (tx) => {
     const [cluster] = await tx.$queryRaw<{ status: ClusterStatus }[]>`
@@ -35,7 +38,7 @@ export async function reconcileCluster(db: Db, clusterId: string): Promise<Clust
         ? `all ${settled.filter((n) => n.status === 'running').length} nodes running`
         : to === 'degraded'
           ? `not every node is running: ${unwell.map(describe).join('; ')}`
-          : `no manager is running: ${unwell
+          : `${noManagerRunning}: ${unwell
               .filter((n) => n.role === 'manager')
               .map(describe)
               .join('; ')}`;

@@ -8,7 +8,7 @@ import { appendLog, IllegalTransitionError, transitionNode } from '@flotilla/lif
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
 import { errorMessage, HostKeyChangedError } from '../errors.ts';
-import { reconcileCluster } from '../reconcile.ts';
+import { noManagerRunning, reconcileCluster } from '../reconcile.ts';
 import { connectNode } from '../steps/connect.ts';
 import { serverTarget } from '../steps/obtain-server.ts';
 import { driverFor, type OrchestratorNode } from '../steps/orchestrator.ts';
@@ -38,9 +38,14 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
     (n) => n.orchestratorNodeId && (n.status === 'running' || n.status === 'down'),
   );
   const managers = members.filter((n) => n.role === 'manager');
-  // Of the clusters in `error`, only those whose managers the health check lost are its to
-  // revive; one that never formed or whose deletion failed keeps its reason.
-  if (cluster.status === 'error' && !managers.some((n) => n.status === 'down')) return;
+  // Of the clusters in `error`, only those judged so from their nodes (managers lost) are the
+  // health check's to revive — also once a manager is running again but the re-judging failed
+  // (a timed-out transaction on a loaded machine would otherwise leave it in `error` for good);
+  // one that never formed or whose deletion failed keeps its reason.
+  const judgedFromNodes =
+    managers.some((n) => n.status === 'down') ||
+    (cluster.statusReason?.startsWith(noManagerRunning) ?? false);
+  if (cluster.status === 'error' && !judgedFromNodes) return;
   // Managers refused for their host key: they stay in `error` with the security reason, even
   // when another manager lists them Ready — the cluster vouching for a replaced server is no
   // proof it is ours. Only an operator (remove and add the node again) brings them back.
