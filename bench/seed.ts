@@ -51,7 +51,8 @@ export async function seed(databaseUrl: string, clusters: number): Promise<Seede
           plan: 'small',
           status: 'running',
           ordinal,
-          address: `203.0.113.${ordinal + 1}`,
+          // Loopback: nothing in a bench run may target another address, even by mistake.
+          address: `127.0.2.${ordinal + 1}`,
           updatedAt: now,
         })),
       );

@@ -21,14 +21,20 @@ export async function healthCheck(engine: Engine): Promise<void> {
     where: { status: { in: [...watched] } },
     select: { id: true },
   });
-  await Promise.all(
-    clusters.map((c) =>
-      checkCluster(engine, c.id).catch((error) =>
+  // A few clusters at a time: each check holds an SSH session and database connections, and
+  // an organisation with a thousand clusters would otherwise open a thousand of each at once.
+  let next = 0;
+  const checker = async () => {
+    for (let c = clusters[next++]; c; c = clusters[next++]) {
+      await checkCluster(engine, c.id).catch((error) =>
         engine.log.warn({ clusterId: c.id, err: error }, 'health check failed'),
-      ),
-    ),
-  );
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: clustersCheckedAtOnce }, checker));
 }
+
+const clustersCheckedAtOnce = 16;
 
 export async function checkCluster(engine: Engine, clusterId: string): Promise<void> {
   const cluster = await loadCluster(engine, clusterId);
