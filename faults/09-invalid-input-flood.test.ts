@@ -49,11 +49,13 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
   const statuses: Record<string, number> = {};
   const serverErrors: string[] = [];
   const unanswered: string[] = [];
-  const rss: { at: number; mb: number }[] = [];
+  const rss: { at: number; answered: number; mb: number }[] = [];
+  let answered = 0;
   const started = Date.now();
   const sampler = setInterval(() => {
+    const sampledAt = { at: Date.now() - started, answered };
     rssMb(pid).then(
-      (mb) => rss.push({ at: Date.now() - started, mb }),
+      (mb) => rss.push({ ...sampledAt, mb }),
       () => {},
     );
   }, 1_000);
@@ -89,6 +91,7 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
       }
       slowest = Math.max(slowest, Date.now() - at);
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      answered++;
       if (res.status >= 500) {
         serverErrors.push(`${method} ${path} ${JSON.stringify(input)} → ${res.status} ${text}`);
       }
@@ -126,10 +129,18 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
   expect(total).toBeGreaterThan(1_000);
   expect(api.child.exitCode).toBeNull();
   expect(api.output()).not.toMatch(/unhandled|uncaught/i);
-  // Memory level: the last ten seconds stay within a third of the first ten seconds' peak.
-  const early = Math.max(...rss.filter((s) => s.at < 10_000).map((s) => s.mb));
-  const late = Math.max(...rss.filter((s) => s.at >= 20_000).map((s) => s.mb));
-  expect(late).toBeLessThan(early * 1.33);
+  // Memory is stable: the process grows while it warms up (V8 sizes its heap to the request
+  // rate, Prisma's query compiler grows its WASM memory once per query shape) and then levels
+  // off — a 90 s run of this flood plateaued at 350–385 MB from its 15th second — while a leak
+  // keeps growing with every request. So the first third of the answers is warm-up, and the
+  // last third may add at most a fifth to the peak of the middle third. Thirds by answers, not
+  // seconds: on a loaded machine the warm-up takes longer, but the same number of requests.
+  const third = total / 3;
+  const early = Math.max(
+    ...rss.filter((s) => s.answered > third && s.answered <= 2 * third).map((s) => s.mb),
+  );
+  const late = Math.max(...rss.filter((s) => s.answered > 2 * third).map((s) => s.mb));
+  expect(late).toBeLessThan(early * 1.2);
   const health = await fetch(`${rig.url}/health`);
   expect(health.status).toBe(200);
 
@@ -141,7 +152,8 @@ it('answers 200 concurrent clients sending random invalid input for 30 s without
     '5xx answers': serverErrors.length,
     'slowest answer (ms)': slowest,
     'API process alive': api.child.exitCode === null,
-    'RSS MB peak first 10 s → last 10 s': `${early} → ${late}`,
+    'RSS MB peak middle third of answers → last third': `${early} → ${late}`,
+    'RSS MB every 5 s': rss.filter((_, i) => i % 5 === 4).map((s) => s.mb),
     'health after': health.status,
   });
 });
