@@ -1,7 +1,7 @@
 // `pnpm bench`: the API, provisioning and event stream measured against baselines in the same
 // run on the same machine. Sets up its own database and testbed, cleans up after itself, prints a
 // table and, as its very last line, one JSON object. Each run is appended to bench/RESULTS.md.
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase } from '@flotilla/db/testing';
 import { repoRoot, rssMb, startControlPlane } from '@flotilla/harness';
@@ -120,8 +120,6 @@ ratio ≥ 0.7 and p99 ≤ 25 ms; provisioning ratio ≤ 1.3 and overheadRatio �
 | date | api rps | baseline rps | ratio | p50 ms | p99 ms | prov 1 node s | prov 5 nodes s | ratio | script s | overhead | events p50 ms | events p99 ms | api MB | worker MB | targets not met |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 `;
-const existing = await readFile(resultsFile, 'utf8').catch(() => '');
-if (!existing) await writeFile(resultsFile, header);
 const missed = targets.filter(([, met]) => !met).map(([name]) => name);
 const row = [
   new Date().toISOString().slice(0, 16).replace('T', ' '),
@@ -141,6 +139,10 @@ const row = [
   memory.workerRssMb,
   missed.length ? missed.join('; ') : 'none',
 ];
-if (existing && !existing.includes('| date |')) await appendFile(resultsFile, header);
-await appendFile(resultsFile, `| ${row.join(' | ')} |\n`);
+// The new row goes under the table's last row, above the notes that follow the table.
+const existing = await readFile(resultsFile, 'utf8').catch(() => '');
+const lines = (existing.includes('| date |') ? existing : `${existing}${header}`).split('\n');
+const lastRow = lines.findLastIndex((line) => line.startsWith('|'));
+lines.splice(lastRow + 1, 0, `| ${row.join(' | ')} |`);
+await writeFile(resultsFile, lines.join('\n'));
 console.log(JSON.stringify(result));
