@@ -32,7 +32,7 @@ it('converges to exactly 5 nodes after the worker is SIGKILLed during node 3', a
 
   // Node 3 is past first contact (its host key pinned, Docker or the join under way) but not
   // running yet: the point where redoing work blindly would leave duplicates behind.
-  const pastContact = ['ssh.hostkey', 'docker.ensure', 'swarm.join', 'node.ready', 'node.label'];
+  const pastContact = ['ssh.hostkey', 'docker.ensure', 'manager.wait', 'swarm.join', 'node.ready'];
   const midway = await eventually(
     'node 3 mid-bootstrap',
     async () => {
