@@ -3,8 +3,6 @@
 import { joinSecretsContext, type Sealer } from '@flotilla/secrets';
 import { z } from 'zod';
 
-export { kubeconfigContext, sshKeyContext } from '@flotilla/secrets';
-
 /** What a node needs to join: Swarm's manager and worker tokens, or k3s's server token. */
 export const joinSecretsSchema = z.object({
   manager: z.string().min(1),

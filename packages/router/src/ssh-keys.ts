@@ -37,5 +37,3 @@ export function generateKeyPair(comment: string): KeyPair {
   const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
   return readPrivateKey(pair.private);
 }
-
-export { kubeconfigContext, sshKeyContext } from '@flotilla/secrets';

@@ -3,6 +3,7 @@
 import type { Node } from '@flotilla/db';
 import { appendLog, transitionNode } from '@flotilla/lifecycle';
 import type { JobData } from '@flotilla/queue';
+import { kubeconfigContext } from '@flotilla/secrets';
 import type { SshSession } from '@flotilla/ssh';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, firstManager, loadCluster } from '../cluster-record.ts';
@@ -14,12 +15,7 @@ import {
   ProvisioningStoppedError,
 } from '../errors.ts';
 import { reconcileCluster } from '../reconcile.ts';
-import {
-  type JoinSecrets,
-  kubeconfigContext,
-  openJoinSecrets,
-  sealJoinSecrets,
-} from '../sealed.ts';
+import { type JoinSecrets, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
 import { isCloud } from '../steps/cloud.ts';
 import { ensureClusterKey } from '../steps/cluster-key.ts';
 import { connectNode, reachNode } from '../steps/connect.ts';

@@ -4,9 +4,9 @@
 // hands its public half to the provider.
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { newId } from '@flotilla/db';
+import { sshKeyContext } from '@flotilla/secrets';
 import type { ClusterRecord } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
-import { sshKeyContext } from '../sealed.ts';
 
 /** The name of the key the worker made for a cluster; deleteCluster removes it again. */
 export const clusterKeyName = (clusterId: string) => `flotilla-cluster-${clusterId}`;

@@ -2,6 +2,7 @@
 // first successful contact is pinned on the node; every later connection must present the same
 // key, or the node goes to `error` without retries (a replaced server or a man in the middle).
 import type { Node } from '@flotilla/db';
+import { sshKeyContext } from '@flotilla/secrets';
 import {
   type ConnectOptions,
   connect,
@@ -13,7 +14,6 @@ import {
 import type { ClusterRecord } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
 import { HostKeyChangedError, PermanentError } from '../errors.ts';
-import { sshKeyContext } from '../sealed.ts';
 import type { ServerTarget } from './obtain-server.ts';
 import { step } from './step.ts';
 

@@ -1,6 +1,7 @@
 import { newId, type Prisma } from '@flotilla/db';
 import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
 import { writeOutboxJob } from '@flotilla/queue';
+import { kubeconfigContext } from '@flotilla/secrets';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requireCluster, requireClusterAdmin, requireOrgAdmin } from '../access.ts';
@@ -32,7 +33,6 @@ import {
   revokeAccessInput,
 } from '../schemas/index.ts';
 import type { Principal } from '../session.ts';
-import { kubeconfigContext } from '../ssh-keys.ts';
 import { managerRule, swarmManagerRule, validateTopology } from '../topology.ts';
 import { authedProcedure, router } from '../trpc.ts';
 

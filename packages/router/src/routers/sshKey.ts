@@ -1,4 +1,5 @@
 import { newId } from '@flotilla/db';
+import { sshKeyContext } from '@flotilla/secrets';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { requireOrgAdmin, requireOrgMember } from '../access.ts';
@@ -11,7 +12,7 @@ import {
   sshKeyListOutput,
   sshKeyRemoveInput,
 } from '../schemas/index.ts';
-import { generateKeyPair, type KeyPair, readPrivateKey, sshKeyContext } from '../ssh-keys.ts';
+import { generateKeyPair, type KeyPair, readPrivateKey } from '../ssh-keys.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 type KeyRow = { id: string; name: string; publicKey: string; fingerprint: string; createdAt: Date };
