@@ -82,7 +82,9 @@ it(`provisions each of ${clusters} concurrently created clusters exactly once`, 
 
   const rows = await rowCounts(rig);
   expect(rows).toEqual({ clusters, nodes: clusters, outboxPending: 0 });
-  const perCluster = await rig.sql<{ id: string; inits: number; runs: number; flaps: number }[]>`
+  const perCluster = await rig.sql<
+    { id: string; inits: number; runs: number; flaps: number; downs: number }[]
+  >`
     select c.id,
       (select count(*)::int from "ProvisioningLog" l
         where l."clusterId" = c.id and l.step = 'swarm.init' and l.level = 'info'
@@ -91,7 +93,9 @@ it(`provisions each of ${clusters} concurrently created clusters exactly once`, 
         where t."clusterId" = c.id and t."nodeId" is null and t."fromStatus" = 'provisioning'
           and t."toStatus" = 'running') as runs,
       (select count(*)::int from "StatusTransition" t
-        where t."clusterId" = c.id and t."nodeId" is null and t."toStatus" = 'degraded') as flaps
+        where t."clusterId" = c.id and t."nodeId" is null and t."toStatus" = 'degraded') as flaps,
+      (select count(*)::int from "StatusTransition" t
+        where t."clusterId" = c.id and t."nodeId" is not null and t."toStatus" = 'down') as downs
     from "Cluster" c`;
   const [outbox] = await rig.sql<{ n: number }[]>`
     select count(*)::int as n from "OutboxJob" where name = 'provisionCluster'`;
@@ -122,6 +126,8 @@ it(`provisions each of ${clusters} concurrently created clusters exactly once`, 
       .length,
     // A loaded machine makes a health check miss a manager now and then (running ⇄ degraded).
     'health-check dips to degraded (all clusters)': perCluster.reduce((n, c) => n + c.flaps, 0),
+    // A manager is marked down only after HEALTH_CHECK_MISSES checks in a row without an answer.
+    'nodes marked down by the health check': perCluster.reduce((n, c) => n + c.downs, 0),
     'servers whose swarm has exactly 1 Ready member': members.filter((m) => m.length === 1).length,
     'BullMQ jobs': jobs,
   });

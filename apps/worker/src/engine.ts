@@ -27,6 +27,8 @@ export interface EngineSettings {
   serverReadyTimeoutMs: number;
   /** How often a cloud machine's state is asked while waiting for it (tests shorten it). */
   providerPollIntervalMs?: number;
+  /** Health checks in a row no manager may answer before the managers are marked down. */
+  healthCheckMisses: number;
 }
 
 export interface Engine {

@@ -68,6 +68,7 @@ export function engineSettings(config: Config): EngineSettings {
       aws: config.AWS_ENDPOINT_URL_EC2,
     },
     serverReadyTimeoutMs: 10 * 60_000,
+    healthCheckMisses: config.HEALTH_CHECK_MISSES,
   };
 }
 
@@ -95,7 +96,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const concurrency: Record<QueueName, number> = {
     clusters: config.WORKER_CLUSTER_CONCURRENCY,
     nodes: config.WORKER_NODE_CONCURRENCY,
-    maintenance: 2,
+    // One health-check pass at a time in the whole deployment (set on the queue below): passes
+    // that overlap when one outlasts the interval would multiply the SSH load on the servers,
+    // making handshakes slow enough to be judged outages.
+    health: 1,
+    maintenance: 1,
   };
   const workers = queueNames.map((queue) => {
     const worker = new Worker(queue, (job) => run(engine, job), {
@@ -125,7 +130,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   dispatcher.start();
   void dispatcher.dispatch().catch(() => {});
 
-  await queues.get('maintenance').upsertJobScheduler(
+  await queues.get('health').setGlobalConcurrency(1);
+  await queues.get('health').upsertJobScheduler(
     'healthCheck',
     { every: config.HEALTH_CHECK_INTERVAL_MS },
     {

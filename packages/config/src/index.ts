@@ -47,6 +47,9 @@ const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   HEALTH_CHECK_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+  // How many health checks in a row no manager of a cluster may miss before its managers are
+  // marked down: one SSH handshake slowed by a busy server is not an outage.
+  HEALTH_CHECK_MISSES: z.coerce.number().int().min(1).max(100).default(3),
   // How often cloud accounts are searched for Flotilla machines that belong to no node.
   SWEEP_ORPHANS_INTERVAL_MS: z.coerce.number().int().min(500).max(86_400_000).default(900_000),
   // Longest a single command over SSH may run before the step fails (and is retried).

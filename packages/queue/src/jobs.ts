@@ -3,7 +3,7 @@
 // dispatched twice) yields one job.
 import { z } from 'zod';
 
-export const queueNames = ['clusters', 'nodes', 'maintenance'] as const;
+export const queueNames = ['clusters', 'nodes', 'health', 'maintenance'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 const id = z.string().min(1).max(64);
@@ -45,7 +45,7 @@ export const jobs = {
   }),
   /** Asks the managers of every live cluster for node states (repeatable). */
   healthCheck: job({
-    queue: 'maintenance',
+    queue: 'health',
     schema: z.object({}),
     jobId: () => 'healthCheck',
   }),

@@ -9,6 +9,7 @@ import {
   jobIdFor,
   parseJobData,
   type Queues,
+  queueNames,
   writeOutboxJob,
 } from '../src/index.ts';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of ['clusters', 'nodes', 'maintenance'] as const) {
+  for (const name of queueNames) {
     await queues?.get(name).obliterate({ force: true });
   }
   await queues?.close();

@@ -1,10 +1,16 @@
 // healthCheck (repeatable): for every running or degraded cluster (and one in `error` because
 // its managers were lost), a reachable manager is asked for the node list; nodes move between
 // `running` and `down` as it reports them, and the cluster between `running`, `degraded` and
-// `error` with them. Nodes that failed because their server was unreachable are retried once it
+// `error` with them. When no manager answers at all, the managers are marked down only after
+// HEALTH_CHECK_MISSES checks in a row. Nodes that failed because their server was unreachable are retried once it
 // answers again (retry-failed.ts).
 import type { Node, NodeStatus } from '@flotilla/db';
-import { appendLog, IllegalTransitionError, transitionNode } from '@flotilla/lifecycle';
+import {
+  appendLog,
+  clusterStatusFromNodes,
+  IllegalTransitionError,
+  transitionNode,
+} from '@flotilla/lifecycle';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
 import { errorMessage, HostKeyChangedError } from '../errors.ts';
@@ -57,21 +63,64 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
   // proof it is ours. Only an operator (remove and add the node again) brings them back.
   const refused = new Set<string>();
   const listed = await askManagers(engine, cluster, managers, refused);
+  let changed = refused.size > 0;
   if (!listed) {
     for (const manager of managers) {
       if (refused.has(manager.id)) continue;
-      await mark(engine, manager, 'down', 'no manager of the cluster answers over SSH');
+      changed = (await missed(engine, manager)) || changed;
     }
   } else {
+    const missedBefore = managers.filter((n) => n.missedChecks > 0).map((n) => n.id);
+    if (missedBefore.length > 0) {
+      await engine.db.node.updateMany({
+        where: { id: { in: missedBefore } },
+        data: { missedChecks: 0 },
+      });
+    }
+    // What the managers report is the orchestrator's own judgement (already debounced by its
+    // heartbeats), so it is taken at once.
     for (const node of members) {
       if (refused.has(node.id)) continue;
       const seen = listed.find((n) => n.id === node.orchestratorNodeId);
-      if (seen?.ready) await mark(engine, node, 'running', 'reported Ready by the managers');
-      else if (seen) await mark(engine, node, 'down', 'the managers report it not Ready');
-      else await mark(engine, node, 'down', 'the managers no longer list it');
+      const marked = seen?.ready
+        ? await mark(engine, node, 'running', 'reported Ready by the managers')
+        : await mark(
+            engine,
+            node,
+            'down',
+            seen ? 'the managers report it not Ready' : 'the managers no longer list it',
+          );
+      changed = marked || changed;
     }
   }
-  await reconcileCluster(engine.db, clusterId);
+  // Re-judged when a node changed, or when the cluster's status no longer follows from its nodes
+  // (an earlier re-judging failed); otherwise a pass over a healthy fleet writes nothing.
+  const settled = cluster.nodes.filter((n) => n.status !== 'provisioning');
+  if (changed || (settled.length > 0 && clusterStatusFromNodes(settled) !== cluster.status)) {
+    await reconcileCluster(engine.db, clusterId);
+  }
+}
+
+/**
+ * Counts a check in which no manager answered against a manager; it is marked down once
+ * HEALTH_CHECK_MISSES checks in a row have missed it. Returns whether its status changed.
+ */
+async function missed(engine: Engine, manager: Node): Promise<boolean> {
+  const [row] = await engine.db.$queryRaw<{ missedChecks: number; status: NodeStatus }[]>`
+    update "Node" set "missedChecks" = "missedChecks" + 1
+    where id = ${manager.id} and status in ('running', 'down')
+    returning "missedChecks", status`;
+  if (row?.status !== 'running') return false;
+  const limit = engine.settings.healthCheckMisses;
+  if (row.missedChecks < limit) {
+    engine.log.info(
+      { clusterId: manager.clusterId, nodeId: manager.id },
+      `no manager answered the health check (${row.missedChecks} of ${limit} in a row)`,
+    );
+    return false;
+  }
+  const checks = limit === 1 ? 'the health check' : `${limit} health checks in a row`;
+  return mark(engine, manager, 'down', `no manager of the cluster answered ${checks} over SSH`);
 }
 
 /** The node list from the first manager that answers, trying them in ordinal order. */
@@ -103,7 +152,8 @@ async function askManagers(
   return undefined;
 }
 
-async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string): Promise<void> {
+/** Moves a node the check read as running or down; returns whether its status changed. */
+async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string): Promise<boolean> {
   const result = await engine.db
     .$transaction(async (tx) => {
       // Only the states this check read (running, down) are its to change. A node that went to
@@ -131,4 +181,5 @@ async function mark(engine: Engine, node: Node, to: NodeStatus, reason: string):
       message: `${node.name} is ${to}: ${reason}`,
     });
   }
+  return result?.changed ?? false;
 }
