@@ -130,6 +130,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   dispatcher.start();
   void dispatcher.dispatch().catch(() => {});
 
+  // Health checks used to be scheduled on the maintenance queue; an upgraded deployment's old
+  // schedule would run passes beside the new one.
+  await queues.get('maintenance').removeJobScheduler('healthCheck');
   await queues.get('health').setGlobalConcurrency(1);
   await queues.get('health').upsertJobScheduler(
     'healthCheck',
