@@ -23,6 +23,13 @@ export interface ProvisioningRun {
   scriptOneNodeSeconds: number;
   scriptRatio: number;
   rounds: number;
+  /** Where the median 5-node run's time went: each node's steps, and the script's phases. */
+  timeline: string[];
+}
+
+interface Timed {
+  seconds: number;
+  timeline: string[];
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -62,8 +69,9 @@ export async function benchProvisioning({
       input: { organizationId: organization.id, name: 'bench', privateKey },
     });
 
-    const timeCluster = async (name: string, count: number): Promise<number> => {
+    const timeCluster = async (name: string, count: number): Promise<Timed> => {
       const startedAt = performance.now();
+      const startedEpoch = Date.now();
       const cluster = await call<{ id: string }>(plane.url, 'cluster.create', {
         token,
         input: {
@@ -81,30 +89,37 @@ export async function benchProvisioning({
         },
       });
       const seconds = await waitForStatus(plane.url, token, cluster.id, 'running', startedAt);
+      const timeline = await stepTimeline(plane.url, token, cluster.id, startedEpoch);
       await call(plane.url, 'cluster.remove', {
         token,
         method: 'DELETE',
         input: { clusterId: cluster.id },
       });
       await waitGone(plane.url, token, cluster.id);
-      return seconds;
+      return { seconds, timeline };
     };
 
-    const timeScript = async (count: number): Promise<number> => {
+    const timeScript = async (count: number): Promise<Timed> => {
       const started = performance.now();
-      await run(join(repoRoot, 'bench/provision-by-hand.sh'), [
+      const startedEpoch = Date.now();
+      const { stdout } = await run(join(repoRoot, 'bench/provision-by-hand.sh'), [
         keyPath,
         ...hosts.slice(0, count).map((h) => h.host),
       ]);
       const seconds = (performance.now() - started) / 1000;
       await Promise.all(hosts.map((h) => testbed?.exec(h.name, 'docker swarm leave --force')));
-      return seconds;
+      const phases = stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .map(([phase, at]) => `${phase} ${offset(Number(at) * 1000 - startedEpoch)}`);
+      return { seconds, timeline: [`script  ${phases.join(' · ')}`] };
     };
 
-    const ours1: number[] = [];
-    const ours5: number[] = [];
-    const script1: number[] = [];
-    const script5: number[] = [];
+    const ours1: Timed[] = [];
+    const ours5: Timed[] = [];
+    const script1: Timed[] = [];
+    const script5: Timed[] = [];
     for (let r = 0; r < rounds; r++) {
       ours1.push(await timeCluster(`bench-one-${r}`, 1));
       ours5.push(await timeCluster(`bench-five-${r}`, 5));
@@ -116,7 +131,9 @@ export async function benchProvisioning({
       ours5,
       script1,
       script5,
-    ].map(median) as [number, number, number, number];
+    ].map((runs) => median(runs.map((t) => t.seconds))) as [number, number, number, number];
+    const medianRun = (runs: Timed[], value: number) =>
+      runs.find((t) => t.seconds === value)?.timeline ?? [];
 
     return {
       seconds: round(seconds),
@@ -127,11 +144,44 @@ export async function benchProvisioning({
       scriptOneNodeSeconds: round(scriptOneNodeSeconds),
       scriptRatio: round(scriptSeconds / scriptOneNodeSeconds),
       rounds,
+      timeline: [...medianRun(ours5, seconds), ...medianRun(script5, scriptSeconds)],
     };
   } finally {
     await testbed?.destroy();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+const offset = (ms: number) => `+${(ms / 1000).toFixed(2)}`;
+
+/**
+ * One line per node: each step and when it ended, in seconds after the create request (from
+ * the cluster's own provisioning log, as `cluster.logs` returns it).
+ */
+async function stepTimeline(
+  url: string,
+  token: string,
+  clusterId: string,
+  startedEpoch: number,
+): Promise<string[]> {
+  const [cluster, logs] = await Promise.all([
+    call<{ nodes: { id: string; name: string }[] }>(url, 'cluster.one', {
+      token,
+      method: 'GET',
+      input: { clusterId },
+    }),
+    call<{ items: { nodeId: string | null; step: string; createdAt: string }[] }>(
+      url,
+      'cluster.logs',
+      { token, method: 'GET', input: { clusterId, limit: 500 } },
+    ),
+  ]);
+  return cluster.nodes.map((node) => {
+    const steps = logs.items
+      .filter((line) => line.nodeId === node.id)
+      .map((line) => `${line.step} ${offset(Date.parse(line.createdAt) - startedEpoch)}`);
+    return `${node.name}  ${steps.join(' · ')}`;
+  });
 }
 
 async function waitForStatus(

@@ -42,8 +42,14 @@ try {
   await plane.stop();
   await database.drop();
 }
+if (provisioning) {
+  console.log('\nthe median 5-node run, step by step (s after the request; script: phase ends)');
+  for (const line of provisioning.timeline) console.log(`  ${line}`);
+  console.log();
+}
 if (!api) {
-  console.log(JSON.stringify({ provisioning, memory }));
+  const { timeline: _, ...figures } = provisioning ?? { timeline: [] };
+  console.log(JSON.stringify({ provisioning: figures, memory }));
   process.exit(0);
 }
 if (!provisioning || !events || !memory) {

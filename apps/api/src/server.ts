@@ -2,7 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Config } from '@flotilla/config';
 import type { Db, Sql } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
-import { createRouterServices, type RouterServices } from '@flotilla/router';
+import {
+  createRouterServices,
+  databaseRetryAfterSeconds,
+  type RouterServices,
+} from '@flotilla/router';
 import { buildOpenApiDocument } from '@flotilla/router/openapi';
 import { createSealer } from '@flotilla/secrets';
 import type { Redis } from 'ioredis';
@@ -85,7 +89,9 @@ export function createApiServer(deps: ApiDeps): Server {
     if (path.startsWith('/trpc/')) return serveTrpc(services, req, res, path.slice(6));
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const report = await health(deps.sql, deps.redis);
-      return sendJson(res, report.status === 'healthy' ? 200 : 503, report);
+      if (report.status === 'healthy') return sendJson(res, 200, report);
+      // Load balancers and clients back off as they would for any other 503 of this API.
+      return sendJson(res, 503, report, { 'retry-after': String(databaseRetryAfterSeconds) });
     }
     if (deps.web && (await deps.web(req, res)) !== false) return;
     sendError(res, 404, { code: 'NOT_FOUND', message: `No route for ${req.method} ${path}` });

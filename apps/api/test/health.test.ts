@@ -44,7 +44,11 @@ async function healthWith(databaseUrl: string, redisUrl: string) {
   try {
     const { port } = server.address() as AddressInfo;
     const response = await fetch(`http://127.0.0.1:${port}/health`);
-    return { status: response.status, body: (await response.json()) as HealthBody };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as HealthBody,
+    };
   } finally {
     server.close();
     redis.disconnect();
@@ -54,8 +58,9 @@ async function healthWith(databaseUrl: string, redisUrl: string) {
 
 describe('GET /health', () => {
   it('answers healthy with the version when Postgres and Redis answer', async () => {
-    const { status, body } = await healthWith(database.url, 'redis://127.0.0.1:6379');
+    const { status, retryAfter, body } = await healthWith(database.url, 'redis://127.0.0.1:6379');
     expect(status).toBe(200);
+    expect(retryAfter).toBeNull();
     expect(body).toMatchObject({
       status: 'healthy',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
@@ -64,8 +69,9 @@ describe('GET /health', () => {
   });
 
   it('answers 503 naming Redis when Redis is down', async () => {
-    const { status, body } = await healthWith(database.url, closedPort);
+    const { status, retryAfter, body } = await healthWith(database.url, closedPort);
     expect(status).toBe(503);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
     expect(body.status).toBe('unhealthy');
     expect(body.checks.database.status).toBe('up');
     expect(body.checks.redis.status).toBe('down');

@@ -13,12 +13,18 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts `command` (optionally pinned to `cpu`), collecting its output for error messages. */
+/**
+ * Starts `command` (optionally pinned to `cpu`), collecting its output for error messages. The
+ * child is killed when this process dies, however it dies (setpriv's parent-death signal): a
+ * test run stopped from outside must not leave API and worker processes loading the machine.
+ */
 export function start(
   command: string[],
   { env = {}, cpu }: { env?: Record<string, string>; cpu?: number } = {},
 ): Started {
-  const argv = pinning && cpu !== undefined ? ['taskset', '-c', String(cpu), ...command] : command;
+  const orphanProof = ['setpriv', '--pdeathsig', 'KILL', '--', ...command];
+  const argv =
+    pinning && cpu !== undefined ? ['taskset', '-c', String(cpu), ...orphanProof] : orphanProof;
   const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: repoRoot,
     env: { ...process.env, ...env },

@@ -8,7 +8,13 @@ export {
   type RouterServiceOptions,
   type RouterServices,
 } from './context.ts';
-export { describeError, type ErrorBody, type FieldIssue, httpStatusOf } from './errors.ts';
+export {
+  databaseRetryAfterSeconds,
+  describeError,
+  type ErrorBody,
+  type FieldIssue,
+  httpStatusOf,
+} from './errors.ts';
 export { createEventHub, type EventHub } from './events.ts';
 export { pruneIdempotencyKeys } from './idempotency.ts';
 export { defaultLoginLimits, type LoginLimits } from './rate-limit.ts';
