@@ -77,10 +77,57 @@ export interface SwarmInitResult extends StepResult {
   nodeId: string;
   /** With `joinTokens: true`: the tokens, read in the same command. */
   tokens?: JoinTokens;
+  /** With `ready`: the manager itself, Ready and labelled, read in the same command. */
+  node?: SwarmNode;
 }
 
 /** Exit status of the step scripts below when the server is in a state they must not touch. */
 const refused = 3;
+/** Exit status of a readiness wait that ran out of time (its last state on stderr). */
+const notReady = 4;
+
+function checkLabels(labels: Record<string, string> = {}): [string, string][] {
+  return Object.entries(labels).map(([key, value]) => {
+    if (!labelKey.test(key))
+      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`);
+    return [key, value];
+  });
+}
+
+/**
+ * Shell lines that wait on a manager until a node is Ready, add the labels it lacks, and print
+ * the node as JSON on the last line. `nodeRef` is shell-safe as it stands: a checked node id, or
+ * `"$id"`. One `docker node inspect` per check reads the state, whether the labels are there
+ * already (Go template; values as Go string literals) and the node itself.
+ */
+function readyLines(nodeRef: string, labels: [string, string][], timeoutMs: number): string[] {
+  const node = sh.raw(nodeRef);
+  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const labelled = labels.length
+    ? `and ${labels.map(([key, value]) => `(eq (index .Spec.Labels "${key}") ${JSON.stringify(value)})`).join(' ')}`
+    : 'true';
+  const format = `{{.Status.State}} {{if ${labelled}}}labelled{{else}}unlabelled{{end}} {{json .}}`;
+  return [
+    `end=$(($(date +%s) + ${seconds}))`,
+    sh`until out=$(docker node inspect --format ${format} ${node} 2>/dev/null) && [ "\${out%% *}" = ready ]; do`,
+    `  if [ "$(date +%s)" -ge "$end" ]; then s=\${out%% *}; echo "\${s:-unlisted}" >&2; exit ${notReady}; fi`,
+    '  sleep 0.2',
+    'done',
+    `rest=\${out#* }`,
+    labels.length
+      ? sh`[ "\${rest%% *}" = labelled ] || docker node update ${labels.flatMap(([key, value]) => ['--label-add', `${key}=${value}`])} ${node} >/dev/null`
+      : 'true',
+    `printf '%s\\n' "\${rest#* }"`,
+  ];
+}
+
+function notReadyError(nodeId: string, state: string, timeoutMs: number): BootstrapError {
+  return new BootstrapError(
+    state === 'unlisted'
+      ? `the managers did not list node ${nodeId} within ${timeoutMs} ms`
+      : `node ${nodeId} was still ${state}, not Ready, after ${timeoutMs} ms`,
+  );
+}
 
 function readTokens(lines: readonly string[]): JoinTokens {
   const [worker, manager] = lines.map((line) => line.trim());
@@ -96,14 +143,19 @@ const tokensCommand = 'docker swarm join-token -q worker && docker swarm join-to
 
 /**
  * Makes this server the first manager, or confirms it already manages a swarm. One command:
- * the state check, the init, the node id and (optionally) both join tokens, so forming a swarm
- * costs one round trip.
+ * the state check, the init, the node id, (optionally) both join tokens and (optionally) the
+ * wait for this manager to be Ready with its labels, so forming a swarm costs one round trip.
  */
 export async function swarmInit(
   remote: Remote,
-  options: { advertiseAddr: string; joinTokens?: boolean },
+  options: {
+    advertiseAddr: string;
+    joinTokens?: boolean;
+    ready?: { labels?: Record<string, string>; timeoutMs: number };
+  },
 ): Promise<SwarmInitResult> {
   const addr = checkAddress('advertiseAddr', options.advertiseAddr);
+  const labels = checkLabels(options.ready?.labels);
   const script = [
     'set -e',
     sh`state=$(docker info --format ${'{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeID}}'})`,
@@ -114,12 +166,16 @@ export async function swarmInit(
     `    id=$(printf '%s' "$out" | sed -n 's/.*current node (\\([a-z0-9]*\\)).*/\\1/p')`,
     sh`    [ -n "$id" ] || id=$(docker info --format ${'{{.Swarm.NodeID}}'})`,
     '    echo changed; echo "$id" ;;',
-    `  "active true "*) echo unchanged; echo "\${state##* }" ;;`,
+    `  "active true "*) id=\${state##* }; echo unchanged; echo "$id" ;;`,
     `  *) echo "$state" >&2; exit ${refused} ;;`,
     'esac',
     ...(options.joinTokens ? [tokensCommand] : []),
+    ...(options.ready ? readyLines('"$id"', labels, options.ready.timeoutMs) : []),
   ].join('\n');
-  const result = await remote.run(script, { label: 'swarm.init', timeoutMs: 60_000 });
+  const result = await remote.run(script, {
+    label: 'swarm.init',
+    timeoutMs: 60_000 + (options.ready?.timeoutMs ?? 0),
+  });
   if (result.code === refused) {
     const state = result.stderr.trim();
     throw new BootstrapError(
@@ -128,13 +184,24 @@ export async function swarmInit(
         : `swarm.init: the server's swarm is ${state || 'in an unknown state'}`,
     );
   }
+  const [outcome, nodeId = '', ...rest] = result.stdout.trim().split('\n');
+  if (result.code === notReady && options.ready) {
+    throw notReadyError(nodeId.trim(), result.stderr.trim(), options.ready.timeoutMs);
+  }
   if (result.code !== 0) throw new CommandError('swarm.init', result.code, result.stderr);
-  const [outcome, nodeId = '', ...tokens] = result.stdout.trim().split('\n');
+  const node = options.ready ? readyNode(rest.pop() ?? '', labels) : undefined;
   return {
     changed: outcome === 'changed',
     nodeId: checkNodeId(nodeId.trim()),
-    ...(options.joinTokens ? { tokens: readTokens(tokens) } : {}),
+    ...(options.joinTokens ? { tokens: readTokens(rest) } : {}),
+    ...(node ? { node } : {}),
   };
+}
+
+/** The node as the readiness wait printed it, read before its labels were added. */
+function readyNode(json: string, labels: [string, string][]): SwarmNode {
+  const node = toSwarmNode(JSON.parse(json) as NodeInspect);
+  return { ...node, labels: { ...node.labels, ...Object.fromEntries(labels) } };
 }
 
 /** Join tokens from a manager, both in one command. They are secrets: masked in every error. */
@@ -235,47 +302,17 @@ export async function swarmNodeReady(
   options: { labels?: Record<string, string>; timeoutMs: number },
 ): Promise<SwarmNode> {
   checkNodeId(nodeId);
-  const labels = Object.entries(options.labels ?? {}).map(([key, value]) => {
-    if (!labelKey.test(key))
-      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`);
-    return [key, value] as const;
-  });
-  const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
-  // One `docker node inspect` per check reads the state, whether the labels are there already
-  // (Go template; values as Go string literals) and the node itself.
-  const labelled = labels.length
-    ? `and ${labels.map(([key, value]) => `(eq (index .Spec.Labels "${key}") ${JSON.stringify(value)})`).join(' ')}`
-    : 'true';
-  const format = `{{.Status.State}} {{if ${labelled}}}labelled{{else}}unlabelled{{end}} {{json .}}`;
-  const script = [
-    'set -e',
-    `end=$(($(date +%s) + ${seconds}))`,
-    sh`until out=$(docker node inspect --format ${format} ${nodeId} 2>/dev/null) && [ "\${out%% *}" = ready ]; do`,
-    `  if [ "$(date +%s)" -ge "$end" ]; then s=\${out%% *}; echo "\${s:-unlisted}" >&2; exit ${refused}; fi`,
-    '  sleep 0.2',
-    'done',
-    `rest=\${out#* }`,
-    labels.length
-      ? sh`[ "\${rest%% *}" = labelled ] || docker node update ${labels.flatMap(([key, value]) => ['--label-add', `${key}=${value}`])} ${nodeId} >/dev/null`
-      : 'true',
-    `printf '%s\\n' "\${rest#* }"`,
-  ].join('\n');
+  const labels = checkLabels(options.labels);
+  const script = ['set -e', ...readyLines(nodeId, labels, options.timeoutMs)].join('\n');
   const result = await manager.run(script, {
     label: 'swarm.node-ready',
     timeoutMs: options.timeoutMs + 30_000,
   });
-  if (result.code === refused) {
-    const state = result.stderr.trim();
-    throw new BootstrapError(
-      state === 'unlisted'
-        ? `the managers did not list node ${nodeId} within ${options.timeoutMs} ms`
-        : `node ${nodeId} was still ${state}, not Ready, after ${options.timeoutMs} ms`,
-    );
+  if (result.code === notReady) {
+    throw notReadyError(nodeId, result.stderr.trim(), options.timeoutMs);
   }
   if (result.code !== 0) throw new CommandError('swarm.node-ready', result.code, result.stderr);
-  const node = toSwarmNode(JSON.parse(result.stdout) as NodeInspect);
-  // Read before the labels were added.
-  return { ...node, labels: { ...node.labels, ...Object.fromEntries(labels) } };
+  return readyNode(result.stdout, labels);
 }
 
 async function nodeById(manager: Remote, nodeId: string): Promise<SwarmNode | undefined> {

@@ -101,6 +101,19 @@ describe('swarm bootstrap', () => {
       nodeId: init.nodeId,
       tokens,
     });
+    // So can the wait for the manager to be Ready and its labels: still one command.
+    const withReady = await swarmInit(manager, {
+      advertiseAddr: a!.host,
+      joinTokens: true,
+      ready: { labels: { 'flotilla.node-id': 'node_a' }, timeoutMs: 30_000 },
+    });
+    expect(withReady).toMatchObject({ changed: false, nodeId: init.nodeId, tokens });
+    expect(withReady.node).toMatchObject({ id: init.nodeId, status: 'ready', role: 'manager' });
+    expect(withReady.node?.labels).toEqual({ 'flotilla.node-id': 'node_a' });
+    const labels = await manager.runOk(
+      `docker node inspect --format '{{json .Spec.Labels}}' ${init.nodeId}`,
+    );
+    expect(JSON.parse(labels)).toEqual({ 'flotilla.node-id': 'node_a' });
     const again = await swarmJoin(sessions[2]!, {
       token: tokens.worker,
       managerAddr: a!.host,

@@ -20,7 +20,11 @@ import { isCloud } from '../steps/cloud.ts';
 import { ensureClusterKey } from '../steps/cluster-key.ts';
 import { connectNode, reachNode } from '../steps/connect.ts';
 import { obtainServer, type ServerTarget, serverTarget } from '../steps/obtain-server.ts';
-import { driverFor, type OrchestratorDriver } from '../steps/orchestrator.ts';
+import {
+  driverFor,
+  type OrchestratorDriver,
+  type OrchestratorNode,
+} from '../steps/orchestrator.ts';
 import { assertClusterActive, step, waitFor } from '../steps/step.ts';
 
 export async function provisionNode(
@@ -101,8 +105,16 @@ export async function bringUpNode(
 
     let manager = session;
     let memberId: string;
+    let ready: OrchestratorNode | undefined;
     if (mode === 'init') {
-      memberId = await formControlPlane(engine, cluster, node, driver, session, target);
+      ({ memberId, ready } = await formControlPlane(
+        engine,
+        cluster,
+        node,
+        driver,
+        session,
+        target,
+      ));
     } else {
       const joined = await joinCluster(engine, cluster, node, driver, session, target, sessions);
       manager = joined.manager;
@@ -116,7 +128,9 @@ export async function bringUpNode(
       engine,
       scope,
       'node.ready',
-      () => driver.readyAndLabel(manager, memberId, node.id, engine.settings.readyTimeoutMs),
+      // A first manager may have been seen Ready and labelled by the init command itself.
+      async () =>
+        ready ?? driver.readyAndLabel(manager, memberId, node.id, engine.settings.readyTimeoutMs),
       (n) =>
         `${n.hostname} reports Ready as ${n.manager ? 'manager' : 'worker'} (${n.id}); ` +
         `labelled with Flotilla's node id ${node.id}`,
@@ -130,8 +144,8 @@ export async function bringUpNode(
 
 /**
  * `init` on the first manager; the join secrets (and k3s's kubeconfig) stored sealed. Resolves
- * to the server's id in the cluster, recorded before the secrets: the nodes waiting to join
- * look for both.
+ * to the server's id in the cluster, recorded before the secrets (the nodes waiting to join
+ * look for both), and the node as init saw it Ready, when the driver checks that too.
  */
 async function formControlPlane(
   engine: Engine,
@@ -140,13 +154,13 @@ async function formControlPlane(
   driver: OrchestratorDriver,
   session: SshSession,
   target: ServerTarget,
-): Promise<string> {
+): Promise<{ memberId: string; ready?: OrchestratorNode }> {
   const scope = { clusterId: cluster.id, nodeId: node.id };
   const current = await loadCluster(engine, cluster.id);
   const existing = current?.joinSecretsEncrypted
     ? openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted)
     : null;
-  const { secrets, memberId } = await step(
+  const { secrets, memberId, ready } = await step(
     engine,
     scope,
     `${driver.name}.init`,
@@ -155,6 +169,7 @@ async function formControlPlane(
         advertiseAddress: target.advertiseAddress,
         nodeName: node.name,
         existing,
+        flotillaNodeId: node.id,
       }),
     (r) => r.message,
   );
@@ -177,7 +192,7 @@ async function formControlPlane(
       data: { kubeconfigEncrypted: engine.sealer.seal(kubeconfig, kubeconfigContext(cluster.id)) },
     });
   }
-  return memberId;
+  return ready ? { memberId, ready } : { memberId };
 }
 
 /**

@@ -35,8 +35,20 @@ export interface OrchestratorDriver {
    */
   init(
     session: SshSession,
-    options: { advertiseAddress: string; nodeName: string; existing: JoinSecrets | null },
-  ): Promise<{ secrets: JoinSecrets; memberId: string; message: string }>;
+    options: {
+      advertiseAddress: string;
+      nodeName: string;
+      existing: JoinSecrets | null;
+      /** Flotilla's id for the node, for a driver that labels it in the same command. */
+      flotillaNodeId: string;
+    },
+  ): Promise<{
+    secrets: JoinSecrets;
+    memberId: string;
+    message: string;
+    /** Set when init also saw the node Ready and labelled it (no node.ready command needed). */
+    ready?: OrchestratorNode;
+  }>;
   /** Joins the server to the cluster unless it already belongs to it; returns its id there. */
   join(session: SshSession, options: JoinOptions): Promise<{ memberId: string; message: string }>;
   /** The node list as a manager sees it. */

@@ -28,16 +28,28 @@ export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
       : `Docker ${docker.version} already installed`;
   },
 
-  async init(session, { advertiseAddress }) {
-    // One command: init (unless formed already), the node id and both join tokens.
-    const init = await swarmInit(session, { advertiseAddr: advertiseAddress, joinTokens: true });
+  async init(session, { advertiseAddress, flotillaNodeId }) {
+    // One command: init (unless formed already), the node id, both join tokens, and the wait
+    // for this manager to be Ready with Flotilla's label.
+    const init = await swarmInit(session, {
+      advertiseAddr: advertiseAddress,
+      joinTokens: true,
+      ready: { labels: { [nodeIdLabel]: flotillaNodeId }, timeoutMs: settings.readyTimeoutMs },
+    });
     if (!init.tokens) throw new Error('swarm.init returned no join tokens');
+    if (!init.node) throw new Error('swarm.init did not report the manager Ready');
     return {
       secrets: init.tokens,
       memberId: init.nodeId,
       message: init.changed
         ? `swarm initialised, advertising ${advertiseAddress}`
         : 'already the manager of a swarm',
+      ready: {
+        id: init.node.id,
+        hostname: init.node.hostname,
+        ready: true,
+        manager: true,
+      },
     };
   },
 
