@@ -23,7 +23,7 @@ export interface ProvisioningRun {
   scriptOneNodeSeconds: number;
   scriptRatio: number;
   rounds: number;
-  /** Where the median 5-node run's time went: each node's steps, and the script's phases. */
+  /** Where the median runs' time went: each node's steps, and the script's phases. */
   timeline: string[];
 }
 
@@ -144,7 +144,14 @@ export async function benchProvisioning({
       scriptOneNodeSeconds: round(scriptOneNodeSeconds),
       scriptRatio: round(scriptSeconds / scriptOneNodeSeconds),
       rounds,
-      timeline: [...medianRun(ours5, seconds), ...medianRun(script5, scriptSeconds)],
+      timeline: [
+        '1 node:',
+        ...medianRun(ours1, oneNodeSeconds),
+        ...medianRun(script1, scriptOneNodeSeconds),
+        '5 nodes:',
+        ...medianRun(ours5, seconds),
+        ...medianRun(script5, scriptSeconds),
+      ],
     };
   } finally {
     await testbed?.destroy();

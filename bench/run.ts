@@ -43,7 +43,7 @@ try {
   await database.drop();
 }
 if (provisioning) {
-  console.log('\nthe median 5-node run, step by step (s after the request; script: phase ends)');
+  console.log('\nthe median runs, step by step (s after the request; script: phase ends)');
   for (const line of provisioning.timeline) console.log(`  ${line}`);
   console.log();
 }
