@@ -33,7 +33,15 @@ export function readPrivateKey(privateKey: string): KeyPair {
   };
 }
 
+/**
+ * A new Ed25519 key pair. ssh2's generator writes a malformed key when the public key's first
+ * byte is 0 (it strips leading zero bytes: mscdex/ssh2#1390, #1513), about 1 key in 256; such a
+ * key fails to parse, so it is thrown away and another made.
+ */
 export function generateKeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return readPrivateKey(pair.private);
+  for (let attempt = 1; ; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const key = ssh2.utils.parseKey(pair.private);
+    if (!(key instanceof Error) || attempt >= 16) return readPrivateKey(pair.private);
+  }
 }
