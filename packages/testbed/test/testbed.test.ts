@@ -206,13 +206,18 @@ describe('teardown', () => {
     const testbed = await createTestbed({ hosts: 1 });
     const name = testbed.hosts[0]!.name;
     await testbed.importImage(name);
-    await testbed.exec(name, `docker run -d ${sleeperImage}`);
+    const container = (await testbed.exec(name, `docker run -d ${sleeperImage}`)).stdout.trim();
+    // This container's process, by PID: other test files may run sleepers on their servers.
+    const pid = (
+      await testbed.exec(name, `docker inspect -f '{{.State.Pid}}' ${container}`)
+    ).stdout.trim();
+    const args = () => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    expect(await args()).toBe('/sleeper\0');
     expect((await traces(testbed.id)).links.length).toBeGreaterThan(0);
     await testbed.destroy();
     expect(await traces(testbed.id)).toEqual(nothingLeft);
     await testbed.destroy();
-    const sleepers = await run('pgrep', ['-f', '^/sleeper$']);
-    expect(sleepers.stdout).toBe('');
+    expect(await args()).not.toBe('/sleeper\0');
   });
 
   it('down --stale removes a testbed whose creating process died, and keeps live ones', async () => {
@@ -283,7 +288,7 @@ describe('CLI', () => {
   it('up prints the servers, stop/start cut and restore one, down removes the testbed', async () => {
     const keys = await generateKeyPair();
     const up = await tsx(['up', '2', '--authorized-key', keys.publicKey]);
-    expect(up.code).toBe(0);
+    expect(up.code, up.stderr).toBe(0);
     const hosts = JSON.parse(up.stdout) as {
       name: string;
       host: string;
@@ -300,9 +305,9 @@ describe('CLI', () => {
     const id = listed!.id;
     try {
       expect(await reachable(hosts[1]!.host)).toBe(true);
-      expect((await tsx(['stop', hosts[1]!.name])).code).toBe(0);
+      expect((await tsx(['stop', hosts[1]!.name])).code, 'stop').toBe(0);
       expect(await reachable(hosts[1]!.host)).toBe(false);
-      expect((await tsx(['start', hosts[1]!.name])).code).toBe(0);
+      expect((await tsx(['start', hosts[1]!.name])).code, 'start').toBe(0);
       expect(await reachable(hosts[1]!.host, 22, 3_000)).toBe(true);
       expect((await tsx(['stop', 'no-such-host'])).stderr).toMatch(
         /no testbed host named no-such-host/,
