@@ -305,9 +305,11 @@ describe('CLI', () => {
     const id = listed!.id;
     try {
       expect(await reachable(hosts[1]!.host)).toBe(true);
-      expect((await tsx(['stop', hosts[1]!.name])).code, 'stop').toBe(0);
+      const stop = await tsx(['stop', hosts[1]!.name]);
+      expect(stop.code, stop.stderr).toBe(0);
       expect(await reachable(hosts[1]!.host)).toBe(false);
-      expect((await tsx(['start', hosts[1]!.name])).code, 'start').toBe(0);
+      const start = await tsx(['start', hosts[1]!.name]);
+      expect(start.code, start.stderr).toBe(0);
       expect(await reachable(hosts[1]!.host, 22, 3_000)).toBe(true);
       expect((await tsx(['stop', 'no-such-host'])).stderr).toMatch(
         /no testbed host named no-such-host/,
