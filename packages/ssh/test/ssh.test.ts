@@ -86,7 +86,11 @@ describe('connect and run', () => {
         .catch((e) => e);
       expect(error).toBeInstanceOf(CommandTimeoutError);
       expect(Date.now() - started).toBeLessThan(4_000);
-      const left = await testbed.exec(testbed.hosts[0]!.name, 'pgrep -f "^sleep 31" || true');
+      // Test servers share the machine's process list: look only in this server's network.
+      const left = await testbed.exec(
+        testbed.hosts[0]!.name,
+        'pgrep --ns $$ --nslist net -f "^sleep 31" || true',
+      );
       expect(left.stdout).toBe('');
       // A command that finishes in time is unaffected.
       expect((await session.run('sleep 0.2; echo done', { timeoutMs: 2_000 })).stdout).toBe(
