@@ -126,7 +126,10 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
       },
     });
     cleanups.push(() => cp.stop());
-    const queues = createQueues({ redisUrl, prefix: cp.env.QUEUE_PREFIX as string });
+    const queues = createQueues({
+      redis: { REDIS_URL: redisUrl },
+      prefix: cp.env.QUEUE_PREFIX as string,
+    });
     cleanups.push(() => queues.close());
 
     const registered = await call<{ token: string; organization: { id: string } }>(

@@ -1,12 +1,12 @@
 import { defineProject } from 'vitest/config';
 
+// The browser tests live in e2e/ (they need the API and the worker); here: Vite's dev server.
 export default defineProject({
   test: {
     name: 'web',
     environment: 'node',
     include: ['test/**/*.test.ts'],
-    // Browser tests build the bundle and drive Chromium against a real API server.
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });

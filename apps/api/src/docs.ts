@@ -11,6 +11,7 @@ const html = (text: string) =>
 type Operation = {
   operationId: string;
   summary: string;
+  description?: string;
   tags: string[];
   security?: unknown[];
   parameters: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
@@ -32,8 +33,10 @@ function renderOperation(path: string, method: string, op: Operation): string {
         )
         .join('')}</table>`
     : '';
-  const body = op.requestBody
-    ? `<details><summary>Request body (JSON)</summary><pre>${html(JSON.stringify(op.requestBody.content['application/json'].schema, null, 2))}</pre></details>`
+  // Uploads (app.build) take a file, not JSON: the first content type the operation names.
+  const [bodyType, bodyContent] = Object.entries(op.requestBody?.content ?? {})[0] ?? [];
+  const body = bodyContent
+    ? `<details><summary>Request body (${html(bodyType ?? '')})</summary><pre>${html(JSON.stringify(bodyContent.schema, null, 2))}</pre></details>`
     : '';
   const responses = Object.entries(op.responses)
     .map(([status, response]) => {
@@ -46,7 +49,7 @@ function renderOperation(path: string, method: string, op: Operation): string {
     })
     .join('');
   const lock = op.security ? '' : ' <span class="lock" title="Bearer token">🔒</span>';
-  return `<section id="${html(op.operationId)}"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${html(path)}</code>${lock}</h3><p>${html(op.summary)}</p>${params}${body}${responses}</section>`;
+  return `<section id="${html(op.operationId)}"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${html(path)}</code>${lock}</h3><p>${html(op.summary)}</p>${op.description ? `<p>${html(op.description)}</p>` : ''}${params}${body}${responses}</section>`;
 }
 
 export function renderDocs(document: OpenApiDocument): string {

@@ -45,9 +45,18 @@ export function requestInfo(req: IncomingMessage): RequestInfo {
   const key = req.headers['idempotency-key'];
   return {
     authorization: req.headers.authorization,
+    userAgent: req.headers['user-agent'],
     idempotencyKey: typeof key === 'string' ? key : undefined,
     requestId: typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID(),
+    organizationId:
+      typeof req.headers['x-flotilla-organization'] === 'string'
+        ? req.headers['x-flotilla-organization']
+        : undefined,
     ip: req.socket.remoteAddress ?? 'unknown',
+    // A proxy in front that terminates TLS says so; believing it can only add `Secure`.
+    secure:
+      (req.socket as { encrypted?: boolean }).encrypted === true ||
+      /^https\b/i.test(String(req.headers['x-forwarded-proto'] ?? '')),
   };
 }
 

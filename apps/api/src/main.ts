@@ -1,8 +1,10 @@
 // The API process: HTTP server for the typed tRPC client, /api/* for plain HTTP, /health, the
 // dashboard, and the outbox dispatcher (see runtime.ts).
-import { setFlagsFromString } from 'node:v8';
+// Production runs the bundle, `node --liftoff-only dist/main.js` (`pnpm build`; the flags and why
+// they are given on the command line: tooling/build/node-flags.ts).
 import { ConfigError, developmentMasterKeyWarning, loadConfig } from '@flotilla/config';
 import { createLogger } from '@flotilla/log';
+import { NodeNameTakenError } from '@flotilla/queue';
 import { startApiRuntime } from './runtime.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -15,16 +17,14 @@ try {
   }
   throw error;
 }
-// Prisma 7 compiles its query compiler (a 3.4 MB WebAssembly module) on first use, and V8 then
-// recompiles its hot functions with TurboFan on background threads: ~50 MB of compiler memory
-// left in malloc arenas for good, and CPU taken from requests on a small machine. Liftoff's code
-// is enough for it (measured: RSS 215 → 145 MB, and queries no slower). Set before any query.
-setFlagsFromString('--liftoff-only');
-
-const log = createLogger({ name: 'api', level: config.LOG_LEVEL });
+const log = createLogger({ name: 'api', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 if (config.masterKeyIsDevelopmentDefault) log.warn(developmentMasterKeyWarning);
 
-const runtime = await startApiRuntime(config, log);
+const runtime = await startApiRuntime(config, log).catch((error) => {
+  if (!(error instanceof NodeNameTakenError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 log.info({ url: runtime.url }, 'api listening');
 
 let stopping = false;
@@ -37,3 +37,7 @@ async function shutdown(signal: string) {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// Started by `pnpm start`, over an IPC channel: when the launcher is gone, however it went (even
+// SIGKILL), the channel closes and the API stops instead of running on alone.
+process.channel?.unref();
+process.once('disconnect', () => void shutdown('launcher exited'));

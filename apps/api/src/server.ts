@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Config } from '@flotilla/config';
 import type { Db, Sql } from '@flotilla/db';
 import type { Logger } from '@flotilla/log';
+import { type ApiMetrics, serveMetrics } from '@flotilla/metrics';
 import {
   createRouterServices,
   databaseRetryAfterSeconds,
   type RouterServices,
+  routerSettingsFromConfig,
 } from '@flotilla/router';
 import { buildOpenApiDocument } from '@flotilla/router/openapi';
 import { createSealer } from '@flotilla/secrets';
@@ -13,7 +15,8 @@ import type { Redis } from 'ioredis';
 import { renderDocs } from './docs.ts';
 import { health } from './health.ts';
 import { sendError, sendJson } from './http.ts';
-import { routeFor, serveProcedure } from './procedures.ts';
+import { serveApi } from './procedures.ts';
+import { type QueueView, queueViewPath } from './queue-view.ts';
 import { serveTrpc } from './trpc.ts';
 import { version } from './version.ts';
 
@@ -26,10 +29,14 @@ export interface ApiDeps {
   /** The router's services; built from the rest when not given. */
   services?: RouterServices;
   /**
-   * Serves everything outside /api, /trpc and /health (the dashboard). Resolving `false` means
-   * "not mine": the API answers 404.
+   * Serves everything outside /api, /trpc and /health: the dashboard (`createDashboardHandler`
+   * in ./dashboard.ts). Returning `false` means "not mine": the API answers 404.
    */
-  web?: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
+  web?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** `/metrics`, and the timing of every procedure call; without it neither. */
+  metrics?: ApiMetrics;
+  /** Bull Board under /admin/queues, for instance administrators (./queue-view.ts). */
+  queueView?: QueueView;
 }
 
 export function createApiServer(deps: ApiDeps): Server {
@@ -38,9 +45,10 @@ export function createApiServer(deps: ApiDeps): Server {
     createRouterServices({
       db: deps.db,
       sql: deps.sql,
-      sealer: createSealer(deps.config.masterKey),
+      sealer: createSealer(deps.config.masterKey, { previousKeys: deps.config.previousMasterKeys }),
       log: deps.log,
-      openSignup: deps.config.FLOTILLA_OPEN_SIGNUP,
+      ...routerSettingsFromConfig(deps.config),
+      version,
     });
 
   const openapi = buildOpenApiDocument({
@@ -67,26 +75,15 @@ export function createApiServer(deps: ApiDeps): Server {
       });
       return void res.end(docsHtml);
     }
-    if (path.startsWith('/api/')) {
-      const name = path.slice(5);
-      const route = routeFor(name);
-      if (!route) {
-        return sendError(res, 404, { code: 'NOT_FOUND', message: `No procedure ${name}` });
-      }
-      if (req.method !== route.method) {
-        return sendError(
-          res,
-          405,
-          {
-            code: 'METHOD_NOT_SUPPORTED',
-            message: `${name} is served with ${route.method}, not ${req.method}`,
-          },
-          { allow: route.method },
-        );
-      }
-      return serveProcedure(services, req, res, route, search);
+    const requests = deps.metrics?.requests;
+    if (path.startsWith('/api/')) return serveApi(services, req, res, path, search, requests);
+    if (path.startsWith('/trpc/')) return serveTrpc(services, req, res, path.slice(6), requests);
+    if (path === '/metrics' && deps.metrics) {
+      return serveMetrics(deps.metrics.registry, req, res, deps.config.METRICS_TOKEN);
     }
-    if (path.startsWith('/trpc/')) return serveTrpc(services, req, res, path.slice(6));
+    if (deps.queueView && (path === queueViewPath || path.startsWith(`${queueViewPath}/`))) {
+      return deps.queueView(req, res, url);
+    }
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const report = await health(deps.sql, deps.redis);
       if (report.status === 'healthy') return sendJson(res, 200, report);

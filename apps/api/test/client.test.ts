@@ -2,7 +2,7 @@
 import { type AppRouter, createFlotillaClient, TRPCClientError } from '@flotilla/client';
 import { transitionCluster } from '@flotilla/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startApi } from './harness.ts';
+import { type Harness, startApi, storeCloudCredentials } from './harness.ts';
 
 let api: Harness;
 beforeAll(async () => {
@@ -19,6 +19,7 @@ describe('@flotilla/client', () => {
       name: 'Client',
     });
     const organizationId = session.organization?.id as string;
+    await storeCloudCredentials(api, { token: session.token, organizationId });
     let requests = 0;
     const client = createFlotillaClient({
       url: api.url,
@@ -88,6 +89,10 @@ describe('@flotilla/client', () => {
       name: 'Client 3',
     });
     const client = createFlotillaClient({ url: api.url, token: session.token });
+    await storeCloudCredentials(api, {
+      token: session.token,
+      organizationId: session.organization?.id as string,
+    });
     const cluster = await client.cluster.create.mutate({
       organizationId: session.organization?.id as string,
       name: 'watched',

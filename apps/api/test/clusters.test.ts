@@ -4,13 +4,14 @@ import { loadConfig } from '@flotilla/config';
 import { appendLog, transitionCluster } from '@flotilla/lifecycle';
 import { createSealer } from '@flotilla/secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, registerUser, startApi } from './harness.ts';
+import { type Harness, registerUser, startApi, storeCloudCredentials } from './harness.ts';
 
 let api: Harness;
 let owner: Awaited<ReturnType<typeof registerUser>>;
 beforeAll(async () => {
-  api = await startApi();
+  api = await startApi({ hosts: { 'node-b.example.test': ['192.0.2.10'] } });
   owner = await registerUser(api, 'owner');
+  await storeCloudCredentials(api, owner);
 });
 afterAll(() => api.close());
 
@@ -491,6 +492,7 @@ describe('idempotency', () => {
 describe('lists', () => {
   it('pages, sorts, searches and filters cluster.all', async () => {
     const user = await registerUser(api, 'lister');
+    await storeCloudCredentials(api, user);
     for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon']) {
       await createCluster(contractBody(user.organizationId, name), user.token);
     }

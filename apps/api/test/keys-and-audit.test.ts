@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { loadConfig } from '@flotilla/config';
 import { createSealer } from '@flotilla/secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, registerUser, startApi } from './harness.ts';
+import { type Harness, registerUser, startApi, storeCloudCredentials } from './harness.ts';
 
 let api: Harness;
 let owner: Awaited<ReturnType<typeof registerUser>>;
 beforeAll(async () => {
   api = await startApi();
   owner = await registerUser(api, 'keys');
+  await storeCloudCredentials(api, owner);
 });
 afterAll(() => api.close());
 

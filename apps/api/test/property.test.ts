@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { arbitraryFor, asQuery } from './arbitraries.ts';
-import { type Harness, registerUser, startApi } from './harness.ts';
+import { type Harness, registerUser, startApi, storeCloudCredentials } from './harness.ts';
 
 let api: Harness;
 let owner: Awaited<ReturnType<typeof registerUser>>;
@@ -14,6 +14,7 @@ let real: Record<string, string[]>;
 beforeAll(async () => {
   api = await startApi();
   owner = await registerUser(api, 'fuzz');
+  await storeCloudCredentials(api, owner);
   const key = await api.call('POST', '/api/sshKey.generate', {
     token: owner.token,
     body: { organizationId: owner.organizationId, name: 'fuzz' },

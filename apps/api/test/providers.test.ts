@@ -22,14 +22,13 @@ let hetzner: HetznerStandin;
 let aws: AwsStandin;
 
 beforeAll(async () => {
-  [api, digitalocean, hetzner, aws] = await Promise.all([
-    startApi(),
+  [digitalocean, hetzner, aws] = await Promise.all([
     startDigitalOceanStandin(),
     startHetznerStandin(),
     startAwsStandin(),
   ]);
   const urls = { digitalocean: digitalocean.url, hetzner: hetzner.url, aws: aws.url };
-  api.services.cloudClientOptions = (provider) => ({ baseUrl: urls[provider] });
+  api = await startApi({ cloudClientOptions: (provider) => ({ baseUrl: urls[provider] }) });
   owner = await registerUser(api, 'cloud-owner');
 });
 

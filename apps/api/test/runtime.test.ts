@@ -1,6 +1,7 @@
 // The API process as main.ts runs it: a created cluster's job reaches BullMQ (the request kicks
 // the outbox dispatcher; that it does is asserted with a counter in clusters.test.ts).
 import { randomUUID } from 'node:crypto';
+import { hetznerTestToken } from '@flotilla/cloud-standins';
 import { loadConfig } from '@flotilla/config';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
 import { createLogger } from '@flotilla/log';
@@ -27,7 +28,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:1',
   });
   runtime = await startApiRuntime(config, createLogger({ name: 'api-test', level: 'silent' }));
-  queues = createQueues({ redisUrl: config.REDIS_URL, prefix });
+  queues = createQueues({ redis: config, prefix });
 });
 afterAll(async () => {
   await runtime.close();
@@ -61,6 +62,16 @@ describe('the API process', () => {
     );
     expect(registered.status).toBe(201);
     const { token, organization } = registered.body.result.data;
+    const stored = await post(
+      '/api/provider.setCredentials',
+      {
+        organizationId: organization.id,
+        provider: 'hetzner',
+        credentials: { token: hetznerTestToken },
+      },
+      token,
+    );
+    expect(stored.status).toBe(200);
     const started = Date.now();
     const created = await post<{ id: string }>(
       '/api/cluster.create',

@@ -4,12 +4,25 @@ import { Layout } from './components/layout.tsx';
 import { Link } from './components/link.tsx';
 import { Empty } from './components/states.tsx';
 import { AcceptInvitePage } from './pages/accept-invite.tsx';
+import { AdminPage } from './pages/admin.tsx';
+import { AdoptClusterPage } from './pages/adopt-cluster.tsx';
+import { AppPage } from './pages/app.tsx';
+import { AppsPage } from './pages/apps.tsx';
 import { ClusterPage } from './pages/cluster.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
+import { CreateAppPage } from './pages/create-app.tsx';
 import { CreateClusterPage } from './pages/create-cluster.tsx';
+import { CreateDatabasePage } from './pages/create-database.tsx';
+import { DatabasePage } from './pages/database.tsx';
+import { DatabasesPage } from './pages/databases.tsx';
+import { ImportStackPage } from './pages/import-stack.tsx';
 import { RegisterPage } from './pages/register.tsx';
+import { SearchPage } from './pages/search.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
+import { StackPage } from './pages/stack.tsx';
+import { StacksPage } from './pages/stacks.tsx';
+import { TemplatePage, TemplatesPage } from './pages/templates.tsx';
 import { hrefFor, navigate, type Route, useRoute } from './route.ts';
 import { signOut, useToken } from './session.ts';
 import { createApiClient, errorCode, TRPCProvider } from './trpc.ts';
@@ -77,6 +90,28 @@ function Pages() {
       {route.page === 'createCluster' && <CreateClusterPage />}
       {route.page === 'cluster' && <ClusterPage clusterId={route.clusterId} />}
       {route.page === 'settings' && <SettingsPage tab={route.tab} />}
+      {route.page === 'apps' && <AppsPage clusterId={route.clusterId} />}
+      {route.page === 'createApp' && <CreateAppPage clusterId={route.clusterId} />}
+      {route.page === 'app' && <AppPage key={route.appId} appId={route.appId} tab={route.tab} />}
+      {route.page === 'admin' && <AdminPage />}
+      {route.page === 'adoptCluster' && <AdoptClusterPage />}
+      {route.page === 'stacks' && <StacksPage clusterId={route.clusterId} />}
+      {route.page === 'importStack' && (
+        <ImportStackPage clusterId={route.clusterId} stackId={route.stackId} />
+      )}
+      {route.page === 'stack' && (
+        <StackPage key={route.stackId} stackId={route.stackId} tab={route.tab} />
+      )}
+      {route.page === 'search' && <SearchPage key={route.q} q={route.q} />}
+      {route.page === 'templates' && <TemplatesPage />}
+      {route.page === 'template' && (
+        <TemplatePage key={route.templateId} templateId={route.templateId} />
+      )}
+      {route.page === 'databases' && <DatabasesPage clusterId={route.clusterId} />}
+      {route.page === 'createDatabase' && <CreateDatabasePage clusterId={route.clusterId} />}
+      {route.page === 'database' && (
+        <DatabasePage key={route.databaseId} databaseId={route.databaseId} />
+      )}
       {route.page === 'notFound' && (
         <Empty title="Page not found">
           <p>

@@ -11,10 +11,38 @@ export type Route =
   | { page: 'createCluster' }
   | { page: 'cluster'; clusterId: string }
   | { page: 'settings'; tab: SettingsTab }
+  | { page: 'apps'; clusterId?: string }
+  | { page: 'createApp'; clusterId?: string }
+  | { page: 'app'; appId: string; tab: AppTab }
+  | { page: 'admin' }
+  | { page: 'adoptCluster' }
+  | { page: 'stacks'; clusterId?: string }
+  | { page: 'importStack'; clusterId?: string; stackId?: string }
+  | { page: 'stack'; stackId: string; tab: StackTab }
+  | { page: 'search'; q: string }
+  | { page: 'templates' }
+  | { page: 'template'; templateId: string }
+  | { page: 'databases'; clusterId?: string }
+  | { page: 'createDatabase'; clusterId?: string }
+  | { page: 'database'; databaseId: string }
   | { page: 'notFound'; path: string };
 
-export const settingsTabs = ['tokens', 'ssh-keys', 'credentials', 'members', 'audit'] as const;
+export const settingsTabs = [
+  'account',
+  'tokens',
+  'ssh-keys',
+  'credentials',
+  'registries',
+  'members',
+  'audit',
+] as const;
 export type SettingsTab = (typeof settingsTabs)[number];
+
+export const appTabs = ['overview', 'logs', 'deployments', 'environment', 'audit'] as const;
+export type AppTab = (typeof appTabs)[number];
+
+export const stackTabs = ['definition', 'runs', 'versions'] as const;
+export type StackTab = (typeof stackTabs)[number];
 
 export function parseRoute(pathname: string, search = ''): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -29,9 +57,58 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (first === 'clusters' && second === 'new' && parts.length === 2) {
     return { page: 'createCluster' };
   }
+  if (first === 'clusters' && second === 'adopt' && parts.length === 2) {
+    return { page: 'adoptCluster' };
+  }
   if (first === 'clusters' && second && parts.length === 2) {
     return { page: 'cluster', clusterId: second };
   }
+  if (first === 'apps') {
+    const cluster = new URLSearchParams(search).get('cluster') || undefined;
+    if (parts.length === 1) return { page: 'apps', ...(cluster ? { clusterId: cluster } : {}) };
+    if (second === 'new' && parts.length === 2) {
+      return { page: 'createApp', ...(cluster ? { clusterId: cluster } : {}) };
+    }
+    const tab = (parts[2] ?? 'overview') as AppTab;
+    if (second && parts.length <= 3 && appTabs.includes(tab)) {
+      return { page: 'app', appId: second, tab };
+    }
+  }
+  if (first === 'stacks') {
+    const query = new URLSearchParams(search);
+    const cluster = query.get('cluster') || undefined;
+    if (parts.length === 1) return { page: 'stacks', ...(cluster ? { clusterId: cluster } : {}) };
+    if (second === 'import' && parts.length === 2) {
+      const stack = query.get('stack') || undefined;
+      return {
+        page: 'importStack',
+        ...(cluster ? { clusterId: cluster } : {}),
+        ...(stack ? { stackId: stack } : {}),
+      };
+    }
+    const tab = (parts[2] ?? 'definition') as StackTab;
+    if (second && parts.length <= 3 && stackTabs.includes(tab)) {
+      return { page: 'stack', stackId: second, tab };
+    }
+  }
+  if (first === 'databases') {
+    const cluster = new URLSearchParams(search).get('cluster') || undefined;
+    if (parts.length === 1) {
+      return { page: 'databases', ...(cluster ? { clusterId: cluster } : {}) };
+    }
+    if (second === 'new' && parts.length === 2) {
+      return { page: 'createDatabase', ...(cluster ? { clusterId: cluster } : {}) };
+    }
+    if (second && parts.length === 2) return { page: 'database', databaseId: second };
+  }
+  if (first === 'templates' && parts.length === 1) return { page: 'templates' };
+  if (first === 'templates' && second && parts.length === 2) {
+    return { page: 'template', templateId: second };
+  }
+  if (first === 'search' && parts.length === 1) {
+    return { page: 'search', q: new URLSearchParams(search).get('q') ?? '' };
+  }
+  if (first === 'admin' && parts.length === 1) return { page: 'admin' };
   if (first === 'settings' && parts.length <= 2) {
     const tab = (second ?? 'tokens') as SettingsTab;
     if (settingsTabs.includes(tab)) return { page: 'settings', tab };
@@ -55,6 +132,45 @@ export function hrefFor(route: Route): string {
       return `/clusters/${encodeURIComponent(route.clusterId)}`;
     case 'settings':
       return `/settings/${route.tab}`;
+    case 'apps':
+      return route.clusterId ? `/apps?cluster=${encodeURIComponent(route.clusterId)}` : '/apps';
+    case 'createApp':
+      return route.clusterId
+        ? `/apps/new?cluster=${encodeURIComponent(route.clusterId)}`
+        : '/apps/new';
+    case 'app':
+      return `/apps/${encodeURIComponent(route.appId)}${route.tab === 'overview' ? '' : `/${route.tab}`}`;
+    case 'admin':
+      return '/admin';
+    case 'adoptCluster':
+      return '/clusters/adopt';
+    case 'stacks':
+      return route.clusterId ? `/stacks?cluster=${encodeURIComponent(route.clusterId)}` : '/stacks';
+    case 'importStack': {
+      const query = new URLSearchParams({
+        ...(route.clusterId ? { cluster: route.clusterId } : {}),
+        ...(route.stackId ? { stack: route.stackId } : {}),
+      }).toString();
+      return `/stacks/import${query ? `?${query}` : ''}`;
+    }
+    case 'stack':
+      return `/stacks/${encodeURIComponent(route.stackId)}${route.tab === 'definition' ? '' : `/${route.tab}`}`;
+    case 'search':
+      return `/search?q=${encodeURIComponent(route.q)}`;
+    case 'templates':
+      return '/templates';
+    case 'template':
+      return `/templates/${encodeURIComponent(route.templateId)}`;
+    case 'databases':
+      return route.clusterId
+        ? `/databases?cluster=${encodeURIComponent(route.clusterId)}`
+        : '/databases';
+    case 'createDatabase':
+      return route.clusterId
+        ? `/databases/new?cluster=${encodeURIComponent(route.clusterId)}`
+        : '/databases/new';
+    case 'database':
+      return `/databases/${encodeURIComponent(route.databaseId)}`;
     case 'notFound':
       return route.path;
   }

@@ -55,3 +55,12 @@ export function apiFieldErrors(error: unknown): Record<string, string> {
   for (const issue of issues ?? []) errors[issue.path] ??= issue.message;
   return errors;
 }
+
+/** The API's field issues with their line in an uploaded file (compose files), in order. */
+export function apiIssues(error: unknown): { path: string; message: string; line?: number }[] {
+  if (!isTRPCClientError<AppRouter>(error)) return [];
+  const data = error.data as
+    | { issues?: { path: string; message: string; line?: number }[] | null }
+    | undefined;
+  return data?.issues ?? [];
+}

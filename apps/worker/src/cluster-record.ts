@@ -7,7 +7,10 @@ export type ClusterRecord = Cluster & {
   nodes: Node[];
 };
 
-export function loadCluster(engine: Engine, clusterId: string): Promise<ClusterRecord | null> {
+export function loadCluster(
+  engine: Pick<Engine, 'db'>,
+  clusterId: string,
+): Promise<ClusterRecord | null> {
   return engine.db.cluster.findUnique({
     where: { id: clusterId },
     include: {

@@ -1,66 +1,63 @@
-import { UnrecoverableError } from 'bullmq';
+// The worker's own failures, as @flotilla/errors codes: whether BullMQ tries a job again
+// (worker.ts), and the kind of failure stored on a node (`Node.failureKind`), follow from them.
+import type { Node } from '@flotilla/db';
+import { FlotillaError } from '@flotilla/errors';
 
 /** What a provisioning job meant to build is being taken down: it stops where it is. */
-export class ProvisioningStoppedError extends Error {}
+export class ProvisioningStoppedError extends FlotillaError {
+  override name = 'ProvisioningStoppedError';
+  constructor(message: string) {
+    super('stopped', message);
+  }
+}
 
 /** The cluster is being deleted (or is gone). */
 export class ClusterGoneError extends ProvisioningStoppedError {
+  override name = 'ClusterGoneError';
   constructor(readonly clusterId: string) {
     super(`cluster ${clusterId} is being deleted`);
-    this.name = 'ClusterGoneError';
   }
 }
 
 /** The node is being removed (or is gone). */
 export class NodeRemovedError extends ProvisioningStoppedError {
+  override name = 'NodeRemovedError';
   constructor(readonly nodeId: string) {
     super(`node ${nodeId} is being removed`);
-    this.name = 'NodeRemovedError';
   }
 }
 
 /** The server answered with another host key than the one pinned on first contact. */
-export class HostKeyChangedError extends UnrecoverableError {
+export class HostKeyChangedError extends FlotillaError {
+  override name = 'HostKeyChangedError';
   constructor(
     readonly nodeName: string,
     readonly expected: string,
     readonly presented: string,
   ) {
     super(
+      'hostKeyChanged',
       `host key changed — possible server replacement or MITM; ${nodeName} presented ` +
         `${presented} but ${expected} was pinned on first contact. If the server was ` +
         'reinstalled on purpose, remove the node and add it again.',
     );
-    this.name = 'HostKeyChangedError';
   }
 }
 
 /** A failure that no retry can fix (bad input, a refused operation). */
-export class PermanentError extends UnrecoverableError {
+export class PermanentError extends FlotillaError {
+  override name = 'PermanentError';
   constructor(message: string) {
-    super(message);
-    this.name = 'PermanentError';
+    super('invalid', message);
   }
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// How the SSH layer words a server that is not there: never answered (ssh.wait gave up), or went
-// away mid-step. Only these failures are retried automatically once the server answers again;
-// a changed host key, a failing command or a command that outlives its timeout on a server that
-// does answer would fail the same way again.
-const unreachable = [
-  /did not answer SSH after \d+ attempts/,
-  /connection to \S+ (closed|lost|is closed)/,
-  /channel closed without exit status/,
-  /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/,
-  /Timed out while waiting for handshake/,
-];
-
-/** True when a node's failure reason says its server could not be reached. */
-export function failedUnreachable(reason: string | null): boolean {
-  if (!reason || reason.startsWith('host key changed')) return false;
-  return unreachable.some((pattern) => pattern.test(reason));
+/**
+ * True when a node failed because its server could not be reached (it never answered SSH, or
+ * went away mid-step): only such a node is provisioned again once its server answers. A changed
+ * host key, a failed removal, or a command that fails or outlives its timeout on a server that
+ * does answer would fail the same way again; those wait for the user.
+ */
+export function failedUnreachable(node: Pick<Node, 'failureKind'>): boolean {
+  return node.failureKind === 'unreachable';
 }

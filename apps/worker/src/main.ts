@@ -1,8 +1,11 @@
 // The worker process. SIGTERM/SIGINT: running jobs finish, then it exits; a second signal exits
 // at once (the jobs' locks lapse and another worker resumes them).
-import { setFlagsFromString } from 'node:v8';
+// Production runs the bundle, `node --liftoff-only dist/main.js` (`pnpm build`; the flags and why
+// they are given on the command line: tooling/build/node-flags.ts).
 import { ConfigError, loadConfig } from '@flotilla/config';
 import { createLogger } from '@flotilla/log';
+import { type MetricsServer, startMetricsServer } from '@flotilla/metrics';
+import { NodeNameTakenError } from '@flotilla/queue';
 import { startWorker } from './worker.ts';
 
 let config: ReturnType<typeof loadConfig>;
@@ -15,13 +18,40 @@ try {
   }
   throw error;
 }
-// Prisma's WASM query compiler tiered up to TurboFan left ~50 MB in malloc arenas for good;
-// Liftoff's code is enough (measured with a 1- and a 5-node provisioning in-process: RSS
-// 247 → 185 MB). Set before any query, as in apps/api.
-setFlagsFromString('--liftoff-only');
+const log = createLogger({ name: 'worker', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const worker = await startWorker({
+  config,
+  log,
+  // Another worker took this node's name: the node's jobs are that one's now.
+  onNodeLost: () => void worker.close(true).finally(() => process.exit(1)),
+}).catch((error) => {
+  if (!(error instanceof NodeNameTakenError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 
-const log = createLogger({ name: 'worker', level: config.LOG_LEVEL });
-const worker = await startWorker({ config, log });
+// /metrics on a listener of its own (loopback unless WORKER_METRICS_HOST opens it).
+let metricsServer: MetricsServer | undefined;
+try {
+  metricsServer = await startMetricsServer({
+    registry: worker.metrics.registry,
+    host: config.WORKER_METRICS_HOST,
+    port: config.WORKER_METRICS_PORT,
+    token: config.METRICS_TOKEN,
+    onError: (error) => log.warn({ err: error }, 'metrics not served'),
+  });
+  log.info({ url: metricsServer.url }, 'worker metrics listening');
+} catch (error) {
+  const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(
+    taken
+      ? `WORKER_METRICS_PORT: ${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT} is in use ` +
+          '(another worker on this host?): give each worker a port of its own, or 0 for any free one'
+      : `worker metrics cannot listen on ${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}: ${error}`,
+  );
+  await worker.close();
+  process.exit(1);
+}
 
 let stopping = false;
 function shutdown(signal: string) {
@@ -31,7 +61,7 @@ function shutdown(signal: string) {
   }
   stopping = true;
   log.info({ signal }, 'worker stopping: letting running jobs finish');
-  worker.close().then(
+  Promise.all([worker.close(), metricsServer?.close()]).then(
     () => process.exit(0),
     (error) => {
       log.error({ err: error }, 'worker did not stop cleanly');
@@ -41,3 +71,7 @@ function shutdown(signal: string) {
 }
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// Started by `pnpm start`, over an IPC channel: when the launcher is gone, however it went (even
+// SIGKILL), the channel closes and the worker stops instead of running on alone.
+process.channel?.unref();
+process.once('disconnect', () => shutdown('launcher exited'));

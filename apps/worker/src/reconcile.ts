@@ -7,10 +7,25 @@ import {
   transitionCluster,
 } from '@flotilla/lifecycle';
 
-/** How a cluster's `error` judged from its nodes begins (the health check may revive those). */
-export const noManagerRunning = 'no manager is running';
+/**
+ * How the reason of a cluster's `error` judged from its nodes begins; its kind is
+ * `noManagerRunning`, which is what the health check looks for to revive it.
+ */
+const noManagerRunning = 'no manager is running';
 
 export async function reconcileCluster(db: Db, clusterId: string): Promise<ClusterStatus | null> {
+  // While a first provisioning still has nodes on their way there is nothing to judge, and
+  // saying so takes no lock: fifty nodes finishing together used to queue on the cluster row
+  // until some transactions outlived their timeout. The last node to settle still judges: its
+  // own status was committed before this read, so it sees every other's.
+  const unsettled = await db.cluster.findUnique({
+    where: { id: clusterId },
+    select: {
+      status: true,
+      nodes: { where: { status: 'provisioning' }, select: { id: true }, take: 1 },
+    },
+  });
+  if (unsettled?.status === 'provisioning' && unsettled.nodes.length > 0) return 'provisioning';
   return db.$transaction(async (tx) => {
     const [cluster] = await tx.$queryRaw<{ status: ClusterStatus }[]>`
       select status from "Cluster" where id = ${clusterId} for update`;
@@ -43,7 +58,13 @@ export async function reconcileCluster(db: Db, clusterId: string): Promise<Clust
               .map(describe)
               .join('; ')}`;
     try {
-      await transitionCluster(tx, clusterId, to, reason.slice(0, 1_000));
+      await transitionCluster(
+        tx,
+        clusterId,
+        to,
+        reason.slice(0, 1_000),
+        to === 'error' ? 'noManagerRunning' : undefined,
+      );
     } catch (error) {
       if (!(error instanceof IllegalTransitionError)) throw error;
     }

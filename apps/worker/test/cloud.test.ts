@@ -4,9 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { hetznerTestToken, startHetznerStandin } from '@flotilla/cloud-standins';
 import { createTestbedBackend } from '@flotilla/cloud-standins/testbed';
-import { newId } from '@flotilla/db';
-import { createHetznerClient, sealProviderCredentials } from '@flotilla/providers';
-import { writeOutboxJob } from '@flotilla/queue';
+import { createHetznerClient } from '@flotilla/providers';
 import { createTestbed, type Testbed } from '@flotilla/testbed';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
@@ -36,52 +34,32 @@ afterAll(async () => {
   await fx?.close();
 });
 
-/** cluster.create for a cloud provider: rows without addresses, and the outbox job. */
-async function createHetznerCluster(name: string, credentialId: string): Promise<string> {
-  const clusterId = newId('cls');
-  await fx.db.$transaction(async (tx) => {
-    await tx.cluster.create({
-      data: {
-        id: clusterId,
-        organizationId: fx.orgId,
-        name,
-        provider: 'hetzner',
-        region: 'fsn1',
-        orchestrator: 'swarm',
-        providerCredentialId: credentialId,
-      },
-    });
-    await tx.node.createMany({
-      data: (['manager', 'worker'] as const).map((role, index) => ({
-        id: newId('node'),
-        clusterId,
-        name: `${name}-${index + 1}`,
-        ordinal: index + 1,
-        role,
-        plan: 'nano' as const,
-      })),
-    });
-    await writeOutboxJob(tx, 'provisionCluster', { clusterId });
+/** cluster.create on Hetzner: a manager and a worker, machines made by the worker. */
+async function createHetznerCluster(name: string, providerCredentialId: string): Promise<string> {
+  const cluster = await fx.api().cluster.create({
+    organizationId: fx.orgId,
+    name,
+    provider: 'hetzner',
+    region: 'fsn1',
+    orchestrator: 'swarm',
+    providerCredentialId,
+    nodes: [
+      { role: 'manager', plan: 'nano', count: 1 },
+      { role: 'worker', plan: 'nano', count: 1 },
+    ],
   });
-  return clusterId;
+  return cluster.id;
 }
 
 it('creates the machines, forms the swarm, sweeps an orphan and deletes every machine', async () => {
-  const credentialId = newId('cred');
-  await fx.db.providerCredential.create({
-    data: {
-      id: credentialId,
-      organizationId: fx.orgId,
-      provider: 'hetzner',
-      name: 'hz',
-      secretEncrypted: sealProviderCredentials(fx.sealer, credentialId, {
-        provider: 'hetzner',
-        credentials: { token: hetznerTestToken },
-      }),
-    },
+  const credential = await fx.api().provider.setCredentials({
+    organizationId: fx.orgId,
+    name: 'hz',
+    provider: 'hetzner',
+    credentials: { token: hetznerTestToken },
   });
   const started = Date.now();
-  const clusterId = await createHetznerCluster('cloudy', credentialId);
+  const clusterId = await createHetznerCluster('cloudy', credential.id);
   await eventually('cluster running', async () => {
     const c = await fx.db.cluster.findUnique({ where: { id: clusterId } });
     return c?.status === 'running' ? true : undefined;

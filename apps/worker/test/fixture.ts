@@ -1,20 +1,30 @@
-// What every worker test needs: its own database and queue prefix, an organization with a
-// sealed SSH key whose public half the testbed hosts authorize, and helpers that write rows and
-// outbox jobs exactly as cluster.create / addNode / removeNode / remove do.
+// What every worker test needs: its own database and queue prefix, a user who owns an
+// organization with an SSH key whose public half the testbed hosts authorize, and the API's own
+// procedures (the router's caller, the same code as over HTTP) to create, grow, shrink and
+// delete clusters, so the rows, status transitions and outbox jobs are exactly the API's.
 import { randomUUID } from 'node:crypto';
 import { type Config, loadConfig } from '@flotilla/config';
 import {
   type Cluster,
   type ClusterStatus,
   createDb,
+  createSql,
   type Db,
   newId,
   type Orchestrator,
+  type Sql,
 } from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
 import { eventually } from '@flotilla/harness';
-import { transitionCluster, transitionNode } from '@flotilla/lifecycle';
-import { writeOutboxJob } from '@flotilla/queue';
+import { createLogger } from '@flotilla/log';
+import { networkPolicyFromConfig } from '@flotilla/network-policy';
+import {
+  appRouter,
+  createCallerFactory,
+  createContext,
+  createRouterServices,
+  type RouterServices,
+} from '@flotilla/router';
 import { createSealer, type Sealer } from '@flotilla/secrets';
 import {
   createTestbed,
@@ -26,12 +36,17 @@ import {
 import type { EngineSettings } from '../src/engine.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
 
+const createCaller = createCallerFactory(appRouter);
+export type Api = ReturnType<typeof createCaller>;
+
 export interface Fixture {
   db: Db;
   sealer: Sealer;
   keys: KeyPair;
   orgId: string;
   sshKeyId: string;
+  /** The router as the organization's owner calls it; a fresh request context on each call. */
+  api(): Api;
   /** Config for a worker on this database and a queue prefix of its own, with fast timings. */
   config: Config;
   env: Record<string, string>;
@@ -49,35 +64,64 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
     WORKER_LOCK_DURATION_MS: '5000',
     WORKER_STALLED_INTERVAL_MS: '2000',
     SSH_COMMAND_TIMEOUT_MS: '60000',
+    // The fixture's owner registers first; a test that drives the API itself registers too.
+    FLOTILLA_OPEN_SIGNUP: 'true',
+    // The testbed's servers, opened by configuration (the network policy, API and worker alike).
+    FLOTILLA_NETWORK_ALLOW: '10.201.0.0/16',
     ...env,
   };
   const config = loadConfig(fullEnv);
   const db = createDb({ url: database.url, max: 5 });
+  const sql: Sql = createSql(database.url);
   const sealer = createSealer(config.masterKey);
+  const services: RouterServices = createRouterServices({
+    db,
+    sql,
+    sealer,
+    log: createLogger({ name: 'router', level: 'silent' }),
+    openSignup: config.FLOTILLA_OPEN_SIGNUP,
+    networkPolicy: networkPolicyFromConfig(config),
+    cloudClientOptions: (provider) => ({
+      baseUrl: {
+        digitalocean: config.DIGITALOCEAN_API_URL,
+        hetzner: config.HETZNER_API_URL,
+        aws: config.AWS_ENDPOINT_URL_EC2,
+      }[provider],
+    }),
+  });
+  const callAs = (token?: string) =>
+    createCaller(
+      createContext(services, {
+        authorization: token ? `Bearer ${token}` : undefined,
+        requestId: newId('req'),
+        ip: '127.0.0.1',
+      }),
+    );
+  const owner = await callAs().auth.register({
+    email: `owner-${randomUUID().slice(0, 8)}@example.test`,
+    password: 'correct horse battery staple',
+    name: 'Owner',
+  });
+  const orgId = owner.organization?.id;
+  if (!orgId) throw new Error('auth.register made no organization');
+  const api = () => callAs(owner.token);
   const keys = await generateKeyPair();
-  const orgId = newId('org');
-  const sshKeyId = newId('key');
-  await db.organization.create({ data: { id: orgId, name: 'Test', slug: orgId } });
-  await db.sshKey.create({
-    data: {
-      id: sshKeyId,
-      organizationId: orgId,
-      name: 'test',
-      publicKey: keys.publicKey,
-      fingerprint: 'SHA256:test',
-      // The context the API seals SSH keys with (packages/router/src/ssh-keys.ts).
-      privateKeyEncrypted: sealer.seal(keys.privateKey, `ssh-key:${sshKeyId}`),
-    },
+  const key = await api().sshKey.create({
+    organizationId: orgId,
+    name: 'test',
+    privateKey: keys.privateKey,
   });
   return {
     db,
     sealer,
     keys,
     orgId,
-    sshKeyId,
+    sshKeyId: key.id,
+    api,
     config,
     env: fullEnv,
     async close() {
+      await sql.end();
       await db.$disconnect();
       await database.drop();
     },
@@ -89,7 +133,11 @@ export interface PlannedNode {
   host: TestbedHost;
 }
 
-/** cluster.create for provider `ssh`: cluster + node rows + the provisionCluster outbox job. */
+function ownServer({ role, host }: PlannedNode) {
+  return { role, host: host.host, port: host.port, user: host.user };
+}
+
+/** cluster.create of the user's own servers (provider `ssh`). */
 export async function createCluster(
   fx: Fixture,
   {
@@ -98,83 +146,31 @@ export async function createCluster(
     nodes,
   }: { name: string; orchestrator?: Orchestrator; nodes: PlannedNode[] },
 ): Promise<string> {
-  const clusterId = newId('cls');
-  await fx.db.$transaction(async (tx) => {
-    await tx.cluster.create({
-      data: {
-        id: clusterId,
-        organizationId: fx.orgId,
-        name,
-        provider: 'ssh',
-        region: 'own',
-        orchestrator,
-        status: 'provisioning',
-        statusReason: 'cluster requested',
-        sshKeyId: fx.sshKeyId,
-      },
-    });
-    const ordered = [...nodes].sort((a, b) =>
-      a.role === b.role ? 0 : a.role === 'manager' ? -1 : 1,
-    );
-    await tx.node.createMany({
-      data: ordered.map((n, index) => ({
-        id: newId('node'),
-        clusterId,
-        name: `${name}-${index + 1}`,
-        ordinal: index + 1,
-        role: n.role,
-        status: 'provisioning' as const,
-        address: n.host.host,
-        sshPort: n.host.port,
-        sshUser: n.host.user,
-      })),
-    });
-    await writeOutboxJob(tx, 'provisionCluster', { clusterId });
+  const cluster = await fx.api().cluster.create({
+    organizationId: fx.orgId,
+    name,
+    provider: 'ssh',
+    orchestrator,
+    sshKeyId: fx.sshKeyId,
+    nodes: nodes.map(ownServer),
   });
-  return clusterId;
+  return cluster.id;
 }
 
-/** cluster.addNode for provider `ssh`. */
+/** cluster.addNode of one of the user's own servers. */
 export async function addNode(fx: Fixture, clusterId: string, node: PlannedNode): Promise<string> {
-  return fx.db.$transaction(async (tx) => {
-    const cluster = await tx.cluster.findUniqueOrThrow({
-      where: { id: clusterId },
-      include: { nodes: true },
-    });
-    const ordinal = Math.max(0, ...cluster.nodes.map((n) => n.ordinal)) + 1;
-    const nodeId = newId('node');
-    await tx.node.create({
-      data: {
-        id: nodeId,
-        clusterId,
-        name: `${cluster.name}-${ordinal}`,
-        ordinal,
-        role: node.role,
-        status: 'provisioning',
-        address: node.host.host,
-        sshPort: node.host.port,
-        sshUser: node.host.user,
-      },
-    });
-    await writeOutboxJob(tx, 'provisionNode', { clusterId, nodeId });
-    return nodeId;
-  });
+  const added = await fx.api().cluster.addNode({ clusterId, ...ownServer(node) });
+  return added.id;
 }
 
 /** cluster.removeNode. */
 export async function removeNode(fx: Fixture, clusterId: string, nodeId: string): Promise<void> {
-  await fx.db.$transaction(async (tx) => {
-    await transitionNode(tx, nodeId, 'deleting', 'removal requested by the test');
-    await writeOutboxJob(tx, 'removeNode', { clusterId, nodeId });
-  });
+  await fx.api().cluster.removeNode({ clusterId, nodeId });
 }
 
 /** cluster.remove. */
 export async function deleteCluster(fx: Fixture, clusterId: string): Promise<void> {
-  await fx.db.$transaction(async (tx) => {
-    await transitionCluster(tx, clusterId, 'deleting', 'deletion requested by the test');
-    await writeOutboxJob(tx, 'deleteCluster', { clusterId });
-  });
+  await fx.api().cluster.remove({ clusterId });
 }
 
 export { eventually };

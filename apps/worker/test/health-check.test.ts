@@ -2,7 +2,7 @@
 // can be slow to finish an SSH handshake); HEALTH_CHECK_MISSES in a row are. Checks are run
 // by hand here (the scheduled ones are an hour apart) so each miss is counted exactly.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { checkCluster } from '../src/jobs/health-check.ts';
+import { checkCluster, healthCheck } from '../src/jobs/health-check.ts';
 import { clusterReaches, createCluster, type EngineTest, startEngineTest } from './fixture.ts';
 
 let t: EngineTest;
@@ -64,12 +64,14 @@ it('marks the managers down and the cluster in error at the limit, and revives t
   );
   expect(cluster.status).toBe('error');
   expect(cluster.statusReason).toContain(`no manager is running: ${node.name} (manager) down`);
+  expect(cluster.failureKind).toBe('noManagerRunning');
 
   await t.testbed.start(t.host(0).name);
   await checkCluster(t.worker.engine, clusterId);
   ({ cluster, node } = await state());
   expect(node).toMatchObject({ status: 'running', missedChecks: 0 });
   expect(cluster.status).toBe('running');
+  expect(cluster.failureKind).toBeNull();
   const log = await t.fx.db.provisioningLog.findMany({
     where: { clusterId, step: 'health' },
     orderBy: { id: 'asc' },
@@ -79,4 +81,37 @@ it('marks the managers down and the cluster in error at the limit, and revives t
     `${node.name} is down: no manager of the cluster answered 3 health checks in a row over SSH`,
     `${node.name} is running: reported Ready by the managers`,
   ]);
+});
+
+it("leaves a cluster pinned to another worker to that worker's own pass", async () => {
+  // Another worker node, online, in a network only it reaches (here: the same testbed).
+  const now = Date.now();
+  await t.fx.db.controlPlaneNode.create({
+    data: {
+      name: 'private-dc',
+      role: 'worker',
+      tags: [],
+      version: '0.1.0',
+      hostname: 'elsewhere',
+      pid: 1,
+      instanceId: 'private-dc',
+      heartbeatMs: 10_000,
+      startedAt: new Date(now),
+      lastHeartbeatAt: new Date(now),
+      onlineUntil: new Date(now + 3600_000),
+    },
+  });
+  await t.fx.db.controlPlaneAssignment.create({
+    data: { entityType: 'cluster', entityId: clusterId, clusterId, nodeName: 'private-dc' },
+  });
+  await t.testbed.stop(t.host(0).name);
+  // The shared pass (any worker) does not judge it, however often it runs.
+  for (let i = 0; i < 4; i++) await healthCheck(t.worker.engine);
+  expect((await state()).node).toMatchObject({ status: 'running', missedChecks: 0 });
+  // Its own worker's pass does.
+  for (let i = 0; i < 3; i++) await healthCheck(t.worker.engine, { node: 'private-dc' });
+  expect((await state()).node.status).toBe('down');
+  await t.testbed.start(t.host(0).name);
+  await healthCheck(t.worker.engine, { node: 'private-dc' });
+  expect((await state()).node).toMatchObject({ status: 'running', missedChecks: 0 });
 });

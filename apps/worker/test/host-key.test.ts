@@ -46,7 +46,14 @@ it('refuses a node whose server presents another key than the pinned one, withou
     return n?.status === 'error' ? n : undefined;
   });
   expect(node.statusReason).toMatch(securityMessage);
+  expect(node.failureKind).toBe('hostKeyChanged');
   expect(node.hostKey).toBe(otherKey);
+  // The API says why as a code a script can act on, next to the sentence.
+  const seen = await t.fx.api().cluster.one({ clusterId });
+  expect(seen.nodes.find((n) => n.id === victim.id)).toMatchObject({
+    status: 'error',
+    failureKind: 'hostKeyChanged',
+  });
   const cluster = await clusterReaches(t.fx, clusterId, 'degraded');
   expect(cluster.statusReason).toContain(victim.name);
   const job = await t.worker.engine.queues.get('nodes').getJob(`provisionNode.${victim.id}`);
@@ -72,8 +79,10 @@ it('marks a running manager whose key changed as error when the health check rea
     return n?.status === 'error' ? n : undefined;
   });
   expect(node.statusReason).toMatch(securityMessage);
+  expect(node.failureKind).toBe('hostKeyChanged');
   const cluster = await clusterReaches(t.fx, clusterId, 'error');
   expect(cluster.statusReason).toContain(node.name);
+  expect(cluster.failureKind).toBe('noManagerRunning');
   // Later health checks keep refusing it: the security reason is not replaced by `down`.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const later = await t.fx.db.node.findUniqueOrThrow({ where: { id: node.id } });

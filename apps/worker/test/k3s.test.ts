@@ -71,7 +71,7 @@ describe('a Kubernetes (k3s) cluster of your own servers', () => {
     expect(nodes.map((n) => n.orchestratorNodeId)).toEqual(nodes.map((n) => n.name));
 
     const cluster = await t.fx.db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
-    expect(cluster.kubeconfigEncrypted).toMatch(/^v1\./);
+    expect(cluster.kubeconfigEncrypted).toMatch(/^v2\./);
     // The context the API opens it with (packages/router/src/ssh-keys.ts kubeconfigContext).
     const kubeconfig = t.fx.sealer.open(
       cluster.kubeconfigEncrypted ?? '',

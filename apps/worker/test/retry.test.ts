@@ -1,9 +1,8 @@
 // A node whose server is unreachable through every attempt ends in `error` and the cluster is
 // `degraded` with the reason; once the server answers again, the health check retries it.
-import { newId } from '@flotilla/db';
-import { jobIdFor } from '@flotilla/queue';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  addNode,
   clusterReaches,
   createCluster,
   type EngineTest,
@@ -14,7 +13,13 @@ import {
 let t: EngineTest;
 
 beforeAll(async () => {
-  t = await startEngineTest({ hosts: 2, settings: { sshWaitTimeoutMs: 2_000 } });
+  // A retry budget this test can exhaust in seconds (the default is 8 attempts with
+  // exponential backoff).
+  t = await startEngineTest({
+    hosts: 2,
+    env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '500' },
+    settings: { sshWaitTimeoutMs: 2_000 },
+  });
 });
 
 afterAll(async () => {
@@ -31,33 +36,14 @@ it('retries a node that failed on an unreachable server once the server answers 
   await clusterReaches(t.fx, clusterId, 'running');
 
   await t.testbed.stop(b.name);
-  const nodeId = newId('node');
-  await t.fx.db.node.create({
-    data: {
-      id: nodeId,
-      clusterId,
-      name: 'flaky-2',
-      ordinal: 2,
-      role: 'worker',
-      address: b.host,
-      sshPort: b.port,
-      sshUser: b.user,
-    },
-  });
-  // What addNode enqueues, with a retry budget this test can exhaust in seconds (the default is
-  // 8 attempts with exponential backoff).
-  const data = { clusterId, nodeId };
-  await t.worker.engine.queues.get('nodes').add('provisionNode', data, {
-    jobId: jobIdFor('provisionNode', data),
-    attempts: 2,
-    backoff: { type: 'fixed', delay: 500 },
-  });
+  const nodeId = await addNode(t.fx, clusterId, { role: 'worker', host: b });
 
   const failed = await eventually('the node in error', async () => {
     const n = await t.fx.db.node.findUnique({ where: { id: nodeId } });
     return n?.status === 'error' ? n : undefined;
   });
   expect(failed.statusReason).toContain(b.host);
+  expect(failed.failureKind).toBe('unreachable');
   const degraded = await clusterReaches(t.fx, clusterId, 'degraded');
   expect(degraded.statusReason).toContain('flaky-2');
 

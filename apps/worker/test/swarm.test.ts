@@ -74,7 +74,7 @@ describe('a swarm cluster of your own servers', () => {
     );
     expect(labels.stdout.trim().split('\n').sort()).toEqual(nodes.map((n) => n.id).sort());
     const cluster = await t.fx.db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
-    expect(cluster.joinSecretsEncrypted).toMatch(/^v1\./);
+    expect(cluster.joinSecretsEncrypted).toMatch(/^v2\./);
     expect(cluster.joinSecretsEncrypted).not.toContain('SWMTKN');
     const steps = await t.fx.db.provisioningLog.findMany({
       where: { clusterId, nodeId: nodes[1]?.id },

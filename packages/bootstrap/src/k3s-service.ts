@@ -9,7 +9,7 @@ export type K3sService = 'k3s' | 'k3s-agent';
 const tokenPattern = /^[A-Za-z0-9:._+/=-]{8,512}$/;
 
 export function checkToken(token: string): string {
-  if (!tokenPattern.test(token)) throw new BootstrapError('token: not a k3s token');
+  if (!tokenPattern.test(token)) throw new BootstrapError('token: not a k3s token', 'invalid');
   return token;
 }
 

@@ -46,13 +46,16 @@ export interface K3sNode {
 }
 
 const binary = '/usr/local/bin/k3s';
-const nodeTokenPath = '/var/lib/rancher/k3s/server/node-token';
 const kubeconfigPath = '/etc/rancher/k3s/k3s.yaml';
+const serverTokenPath = '/var/lib/rancher/k3s/server/token';
 const nodeNamePattern = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 
 function checkNodeName(name: string): string {
   if (!nodeNamePattern.test(name)) {
-    throw new BootstrapError(`nodeName: not a valid Kubernetes node name: ${JSON.stringify(name)}`);
+    throw new BootstrapError(
+      `nodeName: not a valid Kubernetes node name: ${JSON.stringify(name)}`,
+      'invalid',
+    );
   }
   return name;
 }
@@ -62,10 +65,10 @@ function checkInstallerUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new BootstrapError(`source.url: not a URL: ${JSON.stringify(url)}`);
+    throw new BootstrapError(`source.url: not a URL: ${JSON.stringify(url)}`, 'invalid');
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new BootstrapError('source.url: must be http(s)');
+    throw new BootstrapError('source.url: must be http(s)', 'invalid');
   }
   return parsed.toString();
 }
@@ -83,7 +86,7 @@ export async function installK3s(
   const { source } = options;
   if (source.kind === 'artifact') {
     const bytes = await readFile(source.path).catch(() => {
-      throw new BootstrapError(`source.path: cannot read ${source.path}`);
+      throw new BootstrapError(`source.path: cannot read ${source.path}`, 'invalid');
     });
     const wanted = createHash('sha256').update(bytes).digest('hex');
     const scripts = await remote.run(
@@ -101,7 +104,10 @@ export async function installK3s(
   }
   const url = checkInstallerUrl(source.url);
   if (source.version !== undefined && !/^v[0-9A-Za-z.+-]+$/.test(source.version)) {
-    throw new BootstrapError('source.version: expected a k3s version such as v1.31.4+k3s1');
+    throw new BootstrapError(
+      'source.version: expected a k3s version such as v1.31.4+k3s1',
+      'invalid',
+    );
   }
   const present = await remote.run(sh`${binary} --version`, { label: 'k3s.version' });
   if (present.code === 0 && (!source.version || present.stdout.includes(source.version))) {
@@ -189,9 +195,17 @@ export async function k3sServerInit(
   return { changed };
 }
 
-/** The server's join token (K10…::server:…), registered as a secret for masking. */
-export async function k3sToken(server: Remote): Promise<string> {
-  const token = (await runStep(server, 'k3s.token', sh`cat ${nodeTokenPath}`)).trim();
+/**
+ * The token others join with, as the first server wrote it: k3s's secure form
+ * `K10<CA hash>::server:<password>`, so a joining node checks the server's CA against the hash
+ * before it sends the password (a bare password would make it trust whatever CA it is shown).
+ * The first server itself can only start with the bare password: its CA does not exist before.
+ */
+export async function k3sJoinToken(server: Remote): Promise<string> {
+  const token = (await runStep(server, 'k3s.token', sh`cat ${serverTokenPath}`)).trim();
+  if (!/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(token)) {
+    throw new BootstrapError(`k3s.token: ${serverTokenPath} does not hold a secure k3s token`);
+  }
   secret(token);
   return token;
 }
@@ -301,20 +315,67 @@ async function findNode(server: Remote, nodeName: string): Promise<K3sNode | und
   return (await k3sNodes(server)).find((node) => node.name === checkNodeName(nodeName));
 }
 
-/** Cordons the node and evicts its pods. Already drained, or gone: nothing to do. */
+/** Pods a drain would evict from the node: running or pending there, not a DaemonSet's. */
+async function evictablePods(server: Remote, nodeName: string): Promise<number> {
+  const out = await runStep(server, 'k3s.pods', sh`${binary} kubectl get pods -A -o json`, {
+    timeoutMs: 30_000,
+  });
+  const pods = (JSON.parse(out) as { items?: PodJson[] }).items ?? [];
+  return pods.filter(
+    (pod) =>
+      pod.spec?.nodeName === nodeName &&
+      pod.status?.phase !== 'Succeeded' &&
+      pod.status?.phase !== 'Failed' &&
+      !pod.metadata?.ownerReferences?.some((owner) => owner.kind === 'DaemonSet'),
+  ).length;
+}
+
+interface PodJson {
+  metadata?: { ownerReferences?: { kind: string }[] };
+  spec?: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+/**
+ * Cordons the node and evicts its pods. Gone, or cordoned with nothing left to evict: nothing to
+ * do. A node only cordoned (k3sCordon) keeps its pods, so it is drained all the same.
+ */
 export async function k3sDrain(
   server: Remote,
   nodeName: string,
   options: { timeoutMs?: number } = {},
 ): Promise<StepResult> {
   const node = await findNode(server, nodeName);
-  if (!node || node.unschedulable) return { changed: false };
+  if (!node) return { changed: false };
+  if (node.unschedulable && (await evictablePods(server, nodeName)) === 0) {
+    return { changed: false };
+  }
   const seconds = Math.ceil((options.timeoutMs ?? 120_000) / 1000);
   await runStep(
     server,
     'k3s.drain',
     sh`${binary} kubectl drain ${nodeName} --ignore-daemonsets --delete-emptydir-data --force ${`--timeout=${seconds}s`}`,
     { timeoutMs: (seconds + 15) * 1000 },
+  );
+  return { changed: true };
+}
+
+/**
+ * Cordons (`unschedulable`: no new pods, running ones stay) or uncordons the node, unless it is
+ * so already.
+ */
+export async function k3sCordon(
+  server: Remote,
+  nodeName: string,
+  unschedulable: boolean,
+): Promise<StepResult> {
+  const node = await findNode(server, nodeName);
+  if (!node) throw new BootstrapError(`k3s: no node ${nodeName} in this cluster`, 'notFound');
+  if (node.unschedulable === unschedulable) return { changed: false };
+  await runStep(
+    server,
+    unschedulable ? 'k3s.cordon' : 'k3s.uncordon',
+    sh`${binary} kubectl ${unschedulable ? 'cordon' : 'uncordon'} ${nodeName}`,
   );
   return { changed: true };
 }
@@ -336,10 +397,10 @@ export async function k3sLabelNode(
   if (missing.length === 0) return { changed: false };
   for (const [key, value] of missing) {
     if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(key)) {
-      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`);
+      throw new BootstrapError(`labels: invalid label key ${JSON.stringify(key)}`, 'invalid');
     }
     if (!/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/.test(value)) {
-      throw new BootstrapError(`labels: invalid value for ${key}`);
+      throw new BootstrapError(`labels: invalid value for ${key}`, 'invalid');
     }
   }
   const pairs = missing.map(([key, value]) => `${key}=${value}`);

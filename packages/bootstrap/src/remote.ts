@@ -1,5 +1,6 @@
 // What the bootstrap steps need from an SSH session: `run`, and `upload` for artifacts.
 // `@flotilla/ssh` sessions satisfy it; so does anything else speaking the same shape.
+import { type ErrorCode, FlotillaError } from '@flotilla/errors';
 import { CommandError, type CommandResult, type RunOptions, type SshSession } from '@flotilla/ssh';
 
 export type Remote = Pick<SshSession, 'run'>;
@@ -10,8 +11,16 @@ export interface StepResult {
   changed: boolean;
 }
 
-export class BootstrapError extends Error {
+/**
+ * A step that could not do its work. By default the server answered something other than what
+ * the step needs (`commandFailed`: its job tries again); an argument that can never work is
+ * `invalid`, a wait that ran out is `commandTimedOut`.
+ */
+export class BootstrapError extends FlotillaError {
   override name = 'BootstrapError';
+  constructor(message: string, code: ErrorCode = 'commandFailed') {
+    super(code, message);
+  }
 }
 
 /** Runs a command; a non-zero exit throws CommandError naming the step. */
@@ -36,7 +45,9 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() >= deadline) throw new BootstrapError(`${what}: not done after ${timeoutMs} ms`);
+    if (Date.now() >= deadline) {
+      throw new BootstrapError(`${what}: not done after ${timeoutMs} ms`, 'commandTimedOut');
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
@@ -48,5 +59,8 @@ const hostname =
 /** An address another server can reach: IPv4, bracket-free IPv6 or a DNS name. */
 export function checkAddress(field: string, value: string): string {
   if (ipv4.test(value) || hostname.test(value) || /^[0-9a-fA-F:]+$/.test(value)) return value;
-  throw new BootstrapError(`${field}: not an IP address or host name: ${JSON.stringify(value)}`);
+  throw new BootstrapError(
+    `${field}: not an IP address or host name: ${JSON.stringify(value)}`,
+    'invalid',
+  );
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { connect, type SshSession } from '@flotilla/ssh';
 import {
   createTestbed,
@@ -11,21 +12,22 @@ import {
   k3sStandinPath,
   type Testbed,
 } from '@flotilla/testbed';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   installK3s,
   type K3sNode,
+  k3sCordon,
   k3sDeleteNode,
   k3sDrain,
   k3sJoin,
+  k3sJoinToken,
   k3sKubeconfig,
   k3sLabelNode,
   k3sNodes,
   k3sServerInit,
-  k3sToken,
   k3sUninstall,
 } from '../src/index.ts';
-import { until } from './until.ts';
+import { poll } from './poll.ts';
 
 let testbed: Testbed;
 let keys: KeyPair;
@@ -70,8 +72,11 @@ describe('k3s bootstrap (stand-in binary)', () => {
     const init = { token: clusterToken, nodeName: a!.name, advertiseAddr: a!.host };
     expect(await k3sServerInit(sessions[0]!, init)).toEqual({ changed: true });
     expect(await k3sServerInit(sessions[0]!, init)).toEqual({ changed: false });
-    const token = await k3sToken(sessions[0]!);
-    expect(token).toMatch(/^K10[0-9a-f]+::server:/);
+    // Others join with the secure token the first server wrote, as the worker does: the hash of
+    // the CA it made, then the password it was started with.
+    const token = await k3sJoinToken(sessions[0]!);
+    expect(token).toMatch(/^K10[0-9a-f]{64}::server:/);
+    expect(token.endsWith(`::server:${clusterToken}`)).toBe(true);
 
     const joinServer = {
       role: 'server' as const,
@@ -91,10 +96,11 @@ describe('k3s bootstrap (stand-in binary)', () => {
     expect(await k3sJoin(sessions[2]!, joinAgent)).toEqual({ changed: true });
     expect(await k3sJoin(sessions[2]!, joinAgent)).toEqual({ changed: false });
 
-    const nodes = await until(async () => {
+    const nodes = await vi.waitFor(async () => {
       const list = await k3sNodes(sessions[0]!);
-      return list.length === 3 && list.every((n) => n.ready) && list;
-    });
+      expect(list.map((n) => n.ready)).toEqual([true, true, true]);
+      return list;
+    }, poll);
     const byName = Object.fromEntries(nodes.map((n) => [n.name, n]));
     expect(byName[a!.name]).toMatchObject({
       address: a!.host,
@@ -115,22 +121,72 @@ describe('k3s bootstrap (stand-in binary)', () => {
     expect(kubeconfig).toContain('client-key-data:');
   });
 
-  it('refuses a wrong token without showing it', async () => {
+  it('the kubeconfig is good on every server’s API, and nothing answers without its certificate', async () => {
+    const kubeconfig = await k3sKubeconfig(sessions[0]!, { serverAddr: testbed.hosts[0]!.host });
+    const field = (name: string) =>
+      Buffer.from(new RegExp(`${name}: (\\S+)`).exec(kubeconfig)?.[1] ?? '', 'base64');
+    const ca = field('certificate-authority-data');
+    const admin = { cert: field('client-certificate-data'), key: field('client-key-data') };
+    // Through an SSH tunnel to the server's own 127.0.0.1:6443, as Flotilla reaches it, checking
+    // the certificate against the kubeconfig's CA and the first server's address.
+    const status = async (session: SshSession, credentials: { cert?: Buffer; key?: Buffer }) => {
+      const tunnel = await session.openTcpTunnel('127.0.0.1', 6443);
+      const socket = tlsConnect({
+        socket: tunnel,
+        ca,
+        host: testbed.hosts[0]!.host,
+        ...credentials,
+      });
+      return new Promise<number>((resolve, reject) => {
+        socket.once('error', reject);
+        const req = httpRequest(
+          {
+            createConnection: () => socket,
+            path: '/api/v1/nodes',
+            headers: { host: 'kubernetes' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    // The joined server serves with the cluster's CA, names the first server's address too, and
+    // forwards as a front proxy.
+    expect(await status(sessions[0]!, admin)).toBe(200);
+    expect(await status(sessions[1]!, admin)).toBe(200);
+    expect(await status(sessions[0]!, {})).toBe(401);
+    expect(await status(sessions[1]!, {})).toBe(401);
+  });
+
+  it('refuses a wrong token without showing it: another CA’s hash, or a wrong password', async () => {
     const extra = await testbed.addHost();
     const session = await open(extra);
-    try {
-      await installK3s(session, { source });
-      const wrong = `K10${'0'.repeat(64)}::server:not-the-cluster-token`;
-      const error: unknown = await k3sJoin(session, {
-        role: 'agent',
+    const join = (token: string, role: 'server' | 'agent' = 'agent') =>
+      k3sJoin(session, {
+        role,
         serverAddr: testbed.hosts[0]!.host,
-        token: wrong,
+        token,
         nodeName: extra.name,
         advertiseAddr: extra.host,
         timeoutMs: 20_000,
-      }).catch((e: unknown) => e);
-      expect(String(error)).toMatch(/token mismatch/);
-      expect(String(error)).not.toContain('not-the-cluster-token');
+      }).catch((e: unknown) => String(e));
+    try {
+      await installK3s(session, { source });
+      // The server's CA is checked against the token's hash before the password is sent.
+      const otherCa = await join(`K10${'0'.repeat(64)}::server:not-the-cluster-token`);
+      expect(otherCa).toMatch(/token CA hash does not match the Cluster CA certificate hash/);
+      expect(otherCa).not.toContain('not-the-cluster-token');
+      // The right CA, the wrong password: the server refuses it, to an agent and to a server.
+      const hash = (await k3sJoinToken(sessions[0]!)).split('::')[0];
+      const agent = await join(`${hash}::server:not-the-cluster-password`);
+      expect(agent).toMatch(/client-kubelet\.crt: 401 Unauthorized/);
+      const server = await join(`${hash}::server:not-the-cluster-password`, 'server');
+      expect(server).toMatch(/server-bootstrap: 401 Unauthorized/);
+      for (const error of [agent, server]) expect(error).not.toContain('not-the-cluster-password');
       expect((await k3sNodes(sessions[0]!)).map((n) => n.name)).not.toContain(extra.name);
     } finally {
       await session.close();
@@ -141,11 +197,27 @@ describe('k3s bootstrap (stand-in binary)', () => {
     const agent = testbed.hosts[2]!.name;
     await testbed.stop(agent);
     try {
-      await until(async () => readiness(await k3sNodes(sessions[0]!))[agent] === false);
+      await expect
+        .poll(async () => readiness(await k3sNodes(sessions[0]!))[agent], poll)
+        .toBe(false);
     } finally {
       await testbed.start(agent);
     }
-    await until(async () => readiness(await k3sNodes(sessions[0]!))[agent] === true);
+    await expect.poll(async () => readiness(await k3sNodes(sessions[0]!))[agent], poll).toBe(true);
+  });
+
+  it('cordons and uncordons a node (cluster.drainNode, activateNode), each once', async () => {
+    const agent = testbed.hosts[2]!.name;
+    const server = sessions[0]!;
+    const unschedulable = async () =>
+      (await k3sNodes(server)).find((n) => n.name === agent)?.unschedulable;
+    expect(await k3sCordon(server, agent, true)).toEqual({ changed: true });
+    expect(await k3sCordon(server, agent, true)).toEqual({ changed: false });
+    expect(await unschedulable()).toBe(true);
+    expect(await k3sCordon(server, agent, false)).toEqual({ changed: true });
+    expect(await k3sCordon(server, agent, false)).toEqual({ changed: false });
+    expect(await unschedulable()).toBe(false);
+    await expect(k3sCordon(server, 'no-such-node', true)).rejects.toThrow(/no node no-such-node/);
   });
 
   it('labels, drains, uninstalls and deletes a node; each step is a no-op the second time', async () => {

@@ -1,6 +1,6 @@
 import { connect, type SshSession } from '@flotilla/ssh';
-import { createTestbed, generateKeyPair, sleeperImage, type Testbed } from '@flotilla/testbed';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestbed, generateKeyPair, type Testbed } from '@flotilla/testbed';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BootstrapError,
   ensureDocker,
@@ -8,14 +8,13 @@ import {
   swarmDrain,
   swarmInit,
   swarmJoin,
-  swarmJoinTokens,
-  swarmLabelNode,
   swarmLeave,
   swarmNodeReady,
   swarmNodes,
+  swarmReadyNodes,
   swarmRemoveNode,
 } from '../src/index.ts';
-import { until } from './until.ts';
+import { poll } from './poll.ts';
 
 let testbed: Testbed;
 let sessions: SshSession[];
@@ -54,12 +53,12 @@ describe('swarm bootstrap', () => {
 
   it('forms a 3-node swarm, and doing it again changes nothing', async () => {
     const [a, b, c] = testbed.hosts;
-    const init = await swarmInit(manager, { advertiseAddr: a!.host });
+    const init = await swarmInit(manager, { advertiseAddr: a!.host, joinTokens: true });
     expect(init.changed).toBe(true);
     // Managers notice a node that left after a few heartbeats; 1 s instead of 5 s keeps the
     // leave/remove tests short.
     await manager.runOk('docker swarm update --dispatcher-heartbeat 1s');
-    const tokens = await swarmJoinTokens(manager);
+    const tokens = init.tokens!;
     expect(tokens.worker).toMatch(/^SWMTKN-/);
     const joinB = await swarmJoin(sessions[1]!, {
       token: tokens.manager,
@@ -74,10 +73,11 @@ describe('swarm bootstrap', () => {
     expect([joinB.changed, joinC.changed]).toEqual([true, true]);
     ids.push(init.nodeId, joinB.nodeId, joinC.nodeId);
 
-    const nodes = await until(async () => {
+    const nodes = await vi.waitFor(async () => {
       const list = await swarmNodes(manager);
-      return list.length === 3 && list.every((n) => n.status === 'ready') && list;
-    });
+      expect(list.map((n) => n.status)).toEqual(['ready', 'ready', 'ready']);
+      return list;
+    }, poll);
     expect(nodes.map((n) => n.hostname).sort()).toEqual(testbed.hosts.map((h) => h.name).sort());
     expect(nodes.find((n) => n.id === init.nodeId)).toMatchObject({
       role: 'manager',
@@ -131,18 +131,6 @@ describe('swarm bootstrap', () => {
     expect(await swarmNodes(manager)).toHaveLength(3);
   });
 
-  it('labels a node once', async () => {
-    const worker = ids[2]!;
-    expect(await swarmLabelNode(manager, worker, { 'flotilla.node': 'node_abc' })).toEqual({
-      changed: true,
-    });
-    expect(await swarmLabelNode(manager, worker, { 'flotilla.node': 'node_abc' })).toEqual({
-      changed: false,
-    });
-    const node = (await swarmNodes(manager)).find((n) => n.id === worker);
-    expect(node?.labels).toEqual({ 'flotilla.node': 'node_abc' });
-  });
-
   it('waits until a node is Ready and labels it, once', async () => {
     const node = await swarmNodeReady(manager, ids[1]!, {
       labels: { 'flotilla.node-id': 'node_b' },
@@ -163,19 +151,53 @@ describe('swarm bootstrap', () => {
     ).rejects.toThrow(/did not list node abcdefghijklmnopqrstuvwxy within 1000 ms/);
   });
 
+  it('reads every node for many waiting ones in one command, labelling the Ready ones once', async () => {
+    const unknown = 'abcdefghijklmnopqrstuvwxy';
+    const wanted = [
+      { nodeId: ids[1]!, labels: { 'flotilla.node-id': 'node_b' } },
+      { nodeId: ids[2]!, labels: { 'flotilla.node-id': 'node_c' } },
+      { nodeId: unknown, labels: { 'flotilla.node-id': 'node_x' } },
+    ];
+    const commands: string[] = [];
+    const counting = {
+      run: (command: string, options?: Parameters<SshSession['run']>[1]) => {
+        commands.push(options?.label ?? command);
+        return manager.run(command, options);
+      },
+    };
+    const read = await swarmReadyNodes(counting, wanted);
+    expect(read.nodes.map((n) => n.id).sort()).toEqual([...ids].sort());
+    expect(read.nodes.every((n) => n.status === 'ready')).toBe(true);
+    expect(read.nodes.find((n) => n.id === ids[2])?.role).toBe('worker');
+    expect(read.ready.map((n) => n.id).sort()).toEqual([ids[1], ids[2]].sort());
+    // node_b was labelled by the test before; only node_c needed a label: two commands.
+    expect(commands).toEqual(['swarm.nodes-ready', 'swarm.label']);
+    const labels = await manager.runOk(
+      `docker node inspect --format '{{index .Spec.Labels "flotilla.node-id"}}' ${ids[1]} ${ids[2]}`,
+    );
+    expect(labels.trim().split('\n')).toEqual(['node_b', 'node_c']);
+
+    // Labelled already: one read, no write.
+    commands.length = 0;
+    const again = await swarmReadyNodes(counting, wanted);
+    expect(again.ready).toHaveLength(2);
+    expect(commands).toEqual(['swarm.nodes-ready']);
+    await expect(swarmReadyNodes(manager, [{ nodeId: 'x; reboot' }])).rejects.toThrow(
+      /not a Swarm node id/,
+    );
+  });
+
   it('rejects bad input with the field named, before touching the server', async () => {
     await expect(swarmInit(manager, { advertiseAddr: '1.2.3.4; reboot' })).rejects.toThrow(
       /advertiseAddr: not an IP address/,
     );
-    await expect(swarmLabelNode(manager, 'x; reboot', { a: 'b' })).rejects.toBeInstanceOf(
-      BootstrapError,
-    );
+    await expect(swarmDemote(manager, 'x; reboot')).rejects.toBeInstanceOf(BootstrapError);
   });
 
   it('drain moves a service’s tasks to the other nodes', async () => {
     const [a, b, c] = testbed.hosts;
     await manager.runOk(
-      `docker service create -d --no-resolve-image --name naps --replicas 3 ${sleeperImage}`,
+      `docker service create -d --no-resolve-image --name naps --replicas 3 ${testbed.sleeperImage}`,
     );
     const placement = async () =>
       (
@@ -189,17 +211,19 @@ describe('swarm bootstrap', () => {
         .map((line) => line.split(' ')[0])
         .sort();
     // Swarm spreads the replicas, one per node.
-    const before = await until(async () => {
+    const before = await vi.waitFor(async () => {
       const nodes = await placement();
-      return nodes.length === 3 && nodes;
-    });
+      expect(nodes).toHaveLength(3);
+      return nodes;
+    }, poll);
     expect(before).toEqual([a!.name, b!.name, c!.name].sort());
 
     expect(await swarmDrain(manager, ids[2]!, { timeoutMs: 60_000 })).toEqual({ changed: true });
-    const after = await until(async () => {
+    const after = await vi.waitFor(async () => {
       const nodes = await placement();
-      return nodes.length === 3 && nodes;
-    });
+      expect(nodes).toHaveLength(3);
+      return nodes;
+    }, poll);
     expect(after).not.toContain(c!.name);
     expect(new Set(after)).toEqual(new Set([a!.name, b!.name]));
     expect(await swarmDrain(manager, ids[2]!)).toEqual({ changed: false });
@@ -229,4 +253,29 @@ describe('swarm bootstrap', () => {
     await expect(swarmLeave(manager)).rejects.toThrow(/swarm.leave exited with/);
     expect(await swarmLeave(manager, { force: true })).toEqual({ changed: true });
   });
+
+  it('waits for a join Docker goes on with in the background when the manager answers late', async () => {
+    const [a, , c] = testbed.hosts;
+    const init = await swarmInit(manager, { advertiseAddr: a!.host, joinTokens: true });
+    // The manager answers nothing on 2377 for longer than `docker swarm join` waits (20 s).
+    await testbed.exec(a!.name, 'iptables -I INPUT -p tcp --dport 2377 -j DROP');
+    const unblock = setTimeout(() => {
+      void testbed.exec(a!.name, 'iptables -D INPUT -p tcp --dport 2377 -j DROP');
+    }, 25_000);
+    try {
+      const joined = await swarmJoin(sessions[2]!, {
+        token: init.tokens!.worker,
+        managerAddr: a!.host,
+        advertiseAddr: c!.host,
+      });
+      expect(joined.changed).toBe(true);
+      const nodes = await swarmNodes(manager);
+      expect(nodes.map((n) => n.id)).toContain(joined.nodeId);
+    } finally {
+      clearTimeout(unblock);
+      await testbed.exec(a!.name, 'iptables -D INPUT -p tcp --dport 2377 -j DROP || true');
+      await swarmLeave(sessions[2]!, { force: true });
+      await swarmLeave(manager, { force: true });
+    }
+  }, 150_000);
 });

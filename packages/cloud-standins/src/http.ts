@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Faults, parseFaultPlan } from './faults.ts';
+import { RateBudget, type RateLimitWindow } from './rate-limit.ts';
 
 export interface StandinRequest {
   method: string;
@@ -25,12 +26,14 @@ export const hang = Symbol('hang');
 export interface HttpStandinOptions {
   faults: Faults;
   /**
-   * A request budget announced on every answer as `RateLimit-Limit/-Remaining/-Reset` (the
-   * headers DigitalOcean and Hetzner both send); a planned 429 empties it.
+   * The account's request budget, enforced as the provider does: a request that finds it spent
+   * is answered `rateLimited`. Every answer announces it as `RateLimit-Limit/-Remaining/-Reset`
+   * (the headers DigitalOcean and Hetzner both send); a planned 429 says Remaining 0 and a
+   * Reset `faultResetSeconds` away, and spends nothing.
    */
-  rateLimit?: { limit: number; resetSeconds: number };
-  /** The provider's own way of saying "slow down" and "something broke". */
-  rateLimited(): StandinResponse;
+  rateLimit?: { windows: RateLimitWindow[]; faultResetSeconds: number };
+  /** The provider's own way of saying "slow down" (with the seconds until it may go on). */
+  rateLimited(retryAfterSeconds: number): StandinResponse;
   serverError(): StandinResponse;
   handle(request: StandinRequest): Promise<StandinResponse | typeof hang>;
 }
@@ -39,21 +42,15 @@ export interface RequestRecord {
   method: string;
   path: string;
   status: number | 'hung';
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 /** Starts a stand-in on 127.0.0.1 and an ephemeral port; `/_standin/faults` plans trouble. */
 export async function startHttpStandin(options: HttpStandinOptions) {
   const requests: RequestRecord[] = [];
-  const budget = options.rateLimit;
-  let remaining = budget?.limit ?? 0;
-  const rateHeaders = (): Record<string, string> =>
-    budget
-      ? {
-          'RateLimit-Limit': String(budget.limit),
-          'RateLimit-Remaining': String(remaining),
-          'RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + budget.resetSeconds),
-        }
-      : {};
+  const budget = options.rateLimit ? new RateBudget(options.rateLimit.windows) : undefined;
+  const faultReset = options.rateLimit?.faultResetSeconds ?? 1;
   const server = createServer((req, res) => {
     void serve(req, res).catch((error: unknown) => {
       console.error('stand-in failed to answer', error);
@@ -79,24 +76,33 @@ export async function startHttpStandin(options: HttpStandinOptions) {
       return;
     }
 
+    const at = Date.now();
     let response: StandinResponse | typeof hang;
+    let rateHeaders = budget?.headers(at) ?? {};
     if (options.faults.take('rateLimit')) {
-      remaining = 0;
-      response = options.rateLimited();
+      response = options.rateLimited(faultReset);
+      if (budget) {
+        rateHeaders = {
+          ...rateHeaders,
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(Math.ceil(at / 1000) + faultReset),
+        };
+      }
+    } else if (budget && !budget.take(at)) {
+      response = options.rateLimited(budget.retryAfterSeconds(at));
     } else {
-      // Each request spends one; after a 429 the window has reset by the time the next arrives.
-      remaining = remaining > 1 ? remaining - 1 : (budget?.limit ?? 1) - 1;
+      if (budget) rateHeaders = budget.headers(at);
       response = options.faults.take('serverError')
         ? options.serverError()
         : await options.handle(request);
     }
 
     if (response === hang) {
-      requests.push({ method: request.method, path: request.path, status: 'hung' });
+      requests.push({ method: request.method, path: request.path, status: 'hung', at });
       return;
     }
-    requests.push({ method: request.method, path: request.path, status: response.status });
-    send(res, { ...response, headers: { ...rateHeaders(), ...response.headers } });
+    requests.push({ method: request.method, path: request.path, status: response.status, at });
+    send(res, { ...response, headers: { ...rateHeaders, ...response.headers } });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

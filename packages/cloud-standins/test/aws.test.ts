@@ -119,4 +119,35 @@ describe('AWS EC2 stand-in', () => {
     expect(response.status).toBe(503);
     expect(await response.text()).toContain('<Code>RequestLimitExceeded</Code>');
   });
+
+  it('throttles an action category beyond its configured bucket, per region', async () => {
+    const throttled = await startAwsStandin({
+      throttling: { 'describe-unfiltered': [{ limit: 2, windowSeconds: 10 }] },
+    });
+    const client = (region: string) =>
+      new EC2Client({
+        region,
+        endpoint: throttled.url,
+        credentials: awsTestCredentials,
+        maxAttempts: 1,
+      });
+    const east = client('us-east-1');
+    const west = client('us-west-2');
+    try {
+      await east.send(new DescribeInstancesCommand({}));
+      await east.send(new DescribeInstancesCommand({}));
+      const error = await east.send(new DescribeInstancesCommand({})).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'RequestLimitExceeded' });
+      // Filtered requests draw from another bucket, and other regions have their own.
+      await east.send(
+        new DescribeInstancesCommand({ Filters: [{ Name: 'tag-key', Values: ['flotilla'] }] }),
+      );
+      await west.send(new DescribeInstancesCommand({}));
+      expect(throttled.requests().filter((request) => request.status === 503)).toHaveLength(1);
+    } finally {
+      east.destroy();
+      west.destroy();
+      await throttled.close();
+    }
+  });
 });

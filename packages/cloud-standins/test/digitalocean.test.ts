@@ -137,6 +137,29 @@ describe('DigitalOcean stand-in', () => {
     expect(second.links.pages.prev).toBeDefined();
   });
 
+  it('answers 429 with Retry-After once the per-minute budget is spent', async () => {
+    const small = await startDigitalOceanStandin({
+      rateLimit: [
+        { limit: 5000, windowSeconds: 3600 },
+        { limit: 2, windowSeconds: 60 },
+      ],
+    });
+    try {
+      const get = () =>
+        fetch(`${small.url}/v2/account`, {
+          headers: { authorization: `Bearer ${digitalOceanTestToken}` },
+        });
+      const answers = [await get(), await get(), await get()];
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 429]);
+      // The hourly budget is the one announced; the minute's refills one request in 30 s.
+      expect(answers[2]!.headers.get('ratelimit-limit')).toBe('5000');
+      expect(Number(answers[2]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(29);
+      expect(Number(answers[2]!.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('plans faults over HTTP: a 429 with rate-limit headers, then a 500', async () => {
     const planned = await fetch(`${standin.url}/_standin/faults`, {
       method: 'POST',

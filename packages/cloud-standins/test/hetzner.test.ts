@@ -148,6 +148,35 @@ describe('Hetzner Cloud stand-in', () => {
     expect((await json<HetznerError>(limited)).error.code).toBe('rate_limit_exceeded');
   });
 
+  it("enforces the project's request budget, counting down and refilling as Hetzner does", async () => {
+    const small = await startHetznerStandin({ rateLimit: { limit: 3, windowSeconds: 1 } });
+    try {
+      const get = () =>
+        fetch(`${small.url}/v1/servers`, {
+          headers: { authorization: `Bearer ${hetznerTestToken}` },
+        });
+      const answers = [await get(), await get(), await get(), await get()];
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429]);
+      expect(answers.map((answer) => answer.headers.get('ratelimit-remaining'))).toEqual([
+        '2',
+        '1',
+        '0',
+        '0',
+      ]);
+      expect((await json<HetznerError>(answers[3]!)).error.code).toBe('rate_limit_exceeded');
+      // RateLimit-Reset: when the bucket is full again, at most one window away.
+      expect(Number(answers[3]!.headers.get('ratelimit-reset'))).toBeLessThanOrEqual(
+        Math.ceil(Date.now() / 1000) + 1,
+      );
+      // One more request every third of a second.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await get()).status).toBe(200);
+      expect(small.requests().filter((request) => request.status === 429)).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('registers ssh keys and finds them by fingerprint', async () => {
     const created = await call('POST', '/v1/ssh_keys', { name: 'k', public_key: publicKey });
     expect(created.status).toBe(201);

@@ -54,6 +54,12 @@ export function createDb({
     },
   );
   // An interactive transaction waits for its connection as long as any query would (Prisma's
-  // own maxWait is 2 s, which under load fails a transaction the pool would have served).
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: poolTimeoutMs } });
+  // own maxWait is 2 s, which under load fails a transaction the pool would have served), and
+  // may run for 20 s (Prisma's default is 5 s): creates take turns on their organization's quota
+  // lock, and a burst of 50 made the last ones wait longer than 5 s — load, answered 503 before.
+  // A stuck transaction still ends, at the latest with its queries' 30 s query_timeout.
+  return new PrismaClient({
+    adapter,
+    transactionOptions: { maxWait: poolTimeoutMs, timeout: Math.max(20_000, poolTimeoutMs) },
+  });
 }

@@ -95,6 +95,21 @@ describe('isDatabaseUnavailable', () => {
     await small.$disconnect();
   });
 
+  it('recognises a transaction that cannot start in time (Prisma P2028: the pool stays busy)', async () => {
+    const small = createDb({ url: database.url, max: 1 });
+    const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(1)::text`, {
+      timeout: 5_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const error = await failure(
+      small.$transaction(async (tx) => tx.user.findFirst(), { maxWait: 200 }),
+    );
+    expect(String(error)).toMatch(/Unable to start a transaction in the given time/);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    await holding;
+    await small.$disconnect();
+  });
+
   it('lets a query wait longer for a busy pool than for opening a connection', async () => {
     const small = createDb({ url: database.url, max: 1, connectionTimeoutMs: 1_000 });
     const holding = small.$transaction((tx) => tx.$queryRaw`select pg_sleep(2)::text`, {

@@ -63,9 +63,15 @@ function links(error: unknown): object[] {
   return out;
 }
 
+// Prisma P2028 (transaction API error) when the pool stayed busy past the transaction's
+// `maxWait`, or the transaction outlived its `timeout` waiting on a loaded server: the same
+// request can succeed shortly. Other P2028s (a transaction handle used after it ended) are bugs.
+const busyTransaction = /Unable to start a transaction in the given time|expired transaction/;
+
 function isUnavailableLink(link: object): boolean {
   const { code, kind, originalCode, message } = link as Record<string, unknown>;
   if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+  if (code === 'P2028' && typeof message === 'string' && busyTransaction.test(message)) return true;
   if (typeof kind === 'string' && unavailableKinds.has(kind)) return true;
   // Kind `postgres`: a server error passed on with its SQLSTATE.
   if (typeof originalCode === 'string' && unavailableCodes.has(originalCode)) return true;

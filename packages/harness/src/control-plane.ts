@@ -1,7 +1,8 @@
-// The control plane as `pnpm start` runs it: API and worker processes, here on a database and a
-// queue prefix of their own, any number of each (fault tests run two of both).
+// The control plane as `pnpm start` runs it: API and worker processes, compiled, here on a database
+// and a queue prefix of their own, any number of each (fault tests run two of both).
 import { randomUUID } from 'node:crypto';
-import { freePort, node, type Started, start, waitForHttp } from './processes.ts';
+import { compiledCommand } from './compiled.ts';
+import { freePort, type Started, start, waitForHttp } from './processes.ts';
 
 export interface ControlPlaneOptions {
   databaseUrl: string;
@@ -21,8 +22,11 @@ export interface ControlPlane {
   apis: Started[];
   workers: Started[];
   env: Record<string, string>;
-  /** Starts one more worker process (after killing one, say). */
-  startWorker(): Started;
+  /**
+   * Starts one more worker process (after killing one, say), as control-plane node `name`
+   * (FLOTILLA_NODE_NAME); by default a name no other worker of this control plane had.
+   */
+  startWorker(name?: string): Started;
   stop(): Promise<void>;
 }
 
@@ -34,24 +38,38 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     QUEUE_PREFIX: `flt-run-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: 'warn',
     FLOTILLA_OPEN_SIGNUP: 'true',
+    // The testbed's servers, opened by configuration as an operator would open a range of theirs
+    // (the network policy refuses nothing there by default, but does once private ranges are).
+    FLOTILLA_NETWORK_ALLOW: '10.201.0.0/16',
+    // Workers of parallel test files (and two of one control plane) cannot share the default
+    // metrics port: each takes a free one unless the caller names it.
+    WORKER_METRICS_PORT: '0',
     ...options.env,
   };
+  const [api, worker] = await Promise.all([compiledCommand('api'), compiledCommand('worker')]);
   const apis: Started[] = [];
   const urls: string[] = [];
+  // Processes of one role on one machine need node names of their own (only one may hold a
+  // name while online); the API and the worker default to the hostname otherwise.
   for (let i = 0; i < (options.apis ?? 1); i++) {
     const port = await freePort();
-    apis.push(start(node('apps/api/src/main.ts'), { env: { ...env, PORT: String(port) }, cpu }));
+    const name = env.FLOTILLA_NODE_NAME ?? `api-${i + 1}`;
+    apis.push(start(api, { env: { ...env, FLOTILLA_NODE_NAME: name, PORT: String(port) }, cpu }));
     urls.push(`http://127.0.0.1:${port}`);
   }
   const workers: Started[] = [];
-  const startWorker = () => {
-    const worker = start(node('apps/worker/src/main.ts'), { env, cpu });
-    workers.push(worker);
-    return worker;
+  let workersStarted = 0;
+  const startWorker = (name = env.FLOTILLA_NODE_NAME ?? `worker-${++workersStarted}`) => {
+    const started = start(worker, { env: { ...env, FLOTILLA_NODE_NAME: name }, cpu });
+    workers.push(started);
+    return started;
   };
   for (let i = 0; i < (options.workers ?? 1); i++) startWorker();
   try {
     await Promise.all(urls.map((url, i) => waitForHttp(`${url}/health`, apis[i] as Started)));
+    // A worker that failed at start-up (bad config, a crash in its set-up) has exited by now.
+    const dead = workers.find(({ child }) => child.exitCode !== null);
+    if (dead) throw new Error(`a worker exited at start:\n${dead.output()}`);
   } catch (error) {
     await Promise.all([...apis, ...workers].map((p) => p.stop()));
     throw error;

@@ -1,6 +1,6 @@
 // Everything that changes a cluster is announced on one Postgres NOTIFY channel; the API holds
 // one LISTEN connection per process and fans events out to SSE and tRPC subscribers.
-import type { ClusterStatus, LogLevel, NodeStatus } from '@flotilla/db';
+import type { ClusterStatus, LogLevel, NodeStatus, StackRunStatus } from '@flotilla/db';
 
 export const EVENTS_CHANNEL = 'flotilla_events';
 
@@ -30,6 +30,45 @@ export type FlotillaEvent =
       step: string;
       level: LogLevel;
       message: string;
+      /** The control-plane worker that ran the step (issue 19). */
+      workerNode: string | null;
+      at: string;
+    }
+  | StackEvent;
+
+/** Where a stack's service stands at the end of a run (StackRun.services). */
+export interface StackServiceOutcome {
+  name: string;
+  /** `removed`: a service of the previous version that this one no longer has, gone. */
+  outcome: 'succeeded' | 'failed' | 'pending' | 'removed';
+  /** The image the service runs, pinned by digest when the orchestrator pinned it. */
+  image?: string;
+  running?: number;
+  desired?: number;
+  reason?: string;
+}
+
+/** Issue 18: a stack run's status and log lines. They carry the stack's cluster (one channel). */
+export type StackEvent =
+  | {
+      kind: 'stackRun';
+      clusterId: string;
+      stackId: string;
+      runId: string;
+      status: StackRunStatus;
+      reason: string | null;
+      services: StackServiceOutcome[];
+      at: string;
+    }
+  | {
+      kind: 'stackLog';
+      clusterId: string;
+      stackId: string;
+      runId: string;
+      id: string;
+      service: string | null;
+      level: LogLevel;
+      message: string;
       at: string;
     };
 
@@ -37,7 +76,10 @@ export type FlotillaEvent =
 const maxMessageChars = 2000;
 
 export function encodeEvent(event: FlotillaEvent): string {
-  if (event.kind === 'log' && event.message.length > maxMessageChars) {
+  if (
+    (event.kind === 'log' || event.kind === 'stackLog') &&
+    event.message.length > maxMessageChars
+  ) {
     return JSON.stringify({ ...event, message: `${event.message.slice(0, maxMessageChars)}…` });
   }
   return JSON.stringify(event);

@@ -1,4 +1,5 @@
 export * from './events.ts';
 export * from './log.ts';
+export * from './stack.ts';
 export * from './status.ts';
 export * from './transition.ts';

@@ -9,6 +9,8 @@ export interface LogLine {
   step: string;
   level?: LogLevel;
   message: string;
+  /** The node name of the worker that ran the step. */
+  workerNode?: string | null;
 }
 
 /** Writes one provisioning log line and announces it to live streams. */
@@ -17,7 +19,14 @@ export function appendLog(db: Db | Tx, line: LogLine): Promise<void> {
     const level = line.level ?? 'info';
     const nodeId = line.nodeId ?? null;
     const row = await tx.provisioningLog.create({
-      data: { clusterId: line.clusterId, nodeId, step: line.step, level, message: line.message },
+      data: {
+        clusterId: line.clusterId,
+        nodeId,
+        step: line.step,
+        level,
+        message: line.message,
+        workerNode: line.workerNode ?? null,
+      },
       select: { id: true, createdAt: true },
     });
     await notify(
@@ -30,6 +39,7 @@ export function appendLog(db: Db | Tx, line: LogLine): Promise<void> {
         step: line.step,
         level,
         message: line.message,
+        workerNode: line.workerNode ?? null,
         at: row.createdAt.toISOString(),
       }),
     );

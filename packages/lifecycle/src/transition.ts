@@ -1,28 +1,30 @@
 import type { ClusterStatus, Db, NodeStatus, Prisma } from '@flotilla/db';
+import { type ErrorCode, FlotillaError } from '@flotilla/errors';
 import { EVENTS_CHANNEL, encodeEvent } from './events.ts';
 import { canTransitionCluster, canTransitionNode } from './status.ts';
 
 export type Tx = Prisma.TransactionClient;
 
-export class IllegalTransitionError extends Error {
+/** The state machine refuses the move (`conflict`: the current state is named). */
+export class IllegalTransitionError extends FlotillaError {
+  override name = 'IllegalTransitionError';
   constructor(
     readonly entity: 'cluster' | 'node',
     readonly id: string,
     readonly from: string,
     readonly to: string,
   ) {
-    super(`A ${entity} cannot go from ${from} to ${to}`);
-    this.name = 'IllegalTransitionError';
+    super('conflict', `A ${entity} cannot go from ${from} to ${to}`);
   }
 }
 
-export class NotFoundError extends Error {
+export class NotFoundError extends FlotillaError {
+  override name = 'NotFoundError';
   constructor(
     readonly entity: 'cluster' | 'node',
     readonly id: string,
   ) {
-    super(`${entity} ${id} does not exist`);
-    this.name = 'NotFoundError';
+    super('notFound', `${entity} ${id} does not exist`);
   }
 }
 
@@ -42,16 +44,26 @@ export async function notify(tx: Tx, payload: string): Promise<void> {
 }
 
 /**
+ * The kind of failure stored beside the reason: `kind` (default `internal`) when the status is
+ * `error`, none otherwise, so it is cleared as soon as the status leaves `error`.
+ */
+function failureKindFor(to: string, kind: ErrorCode | undefined): ErrorCode | null {
+  return to === 'error' ? (kind ?? 'internal') : null;
+}
+
+/**
  * Moves a cluster to `to`, recording the transition with its reason and announcing it.
  * Moving to the status it already has changes nothing (so retried jobs can call it freely);
  * a move the state machine forbids throws IllegalTransitionError. The row is locked for the
- * check, so two workers racing cannot both pass it.
+ * check, so two workers racing cannot both pass it. A move to `error` stores `failureKind`
+ * (what decisions are taken on) beside the reason (what a person reads).
  */
 export function transitionCluster(
   db: Db | Tx,
   clusterId: string,
   to: ClusterStatus,
   reason: string | null = null,
+  failureKind?: ErrorCode,
 ): Promise<TransitionResult<ClusterStatus>> {
   return inTransaction(db, async (tx) => {
     const rows = await tx.$queryRaw<{ status: ClusterStatus }[]>`
@@ -64,7 +76,12 @@ export function transitionCluster(
     const at = new Date();
     await tx.cluster.update({
       where: { id: clusterId },
-      data: { status: to, statusReason: reason, statusChangedAt: at },
+      data: {
+        status: to,
+        statusReason: reason,
+        failureKind: failureKindFor(to, failureKind),
+        statusChangedAt: at,
+      },
     });
     await tx.statusTransition.create({
       data: { clusterId, fromStatus: from, toStatus: to, reason },
@@ -83,6 +100,7 @@ export function transitionNode(
   nodeId: string,
   to: NodeStatus,
   reason: string | null = null,
+  failureKind?: ErrorCode,
 ): Promise<TransitionResult<NodeStatus>> {
   return inTransaction(db, async (tx) => {
     const rows = await tx.$queryRaw<{ status: NodeStatus; clusterId: string }[]>`
@@ -95,7 +113,12 @@ export function transitionNode(
     const at = new Date();
     await tx.node.update({
       where: { id: nodeId },
-      data: { status: to, statusReason: reason, statusChangedAt: at },
+      data: {
+        status: to,
+        statusReason: reason,
+        failureKind: failureKindFor(to, failureKind),
+        statusChangedAt: at,
+      },
     });
     await tx.statusTransition.create({
       data: { clusterId: row.clusterId, nodeId, fromStatus: from, toStatus: to, reason },

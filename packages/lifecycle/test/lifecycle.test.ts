@@ -1,6 +1,6 @@
 import { createDb, createSql, type Db, newId, type Sql } from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   appendLog,
   clusterStatusFromNodes,
@@ -61,15 +61,8 @@ async function makeCluster(): Promise<{ clusterId: string; nodeIds: string[] }> 
   return { clusterId, nodeIds };
 }
 
-async function eventually<T>(read: () => T | undefined, ms = 3000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** A NOTIFY reaches the listening connection a moment after the commit. */
+const notified = { timeout: 3_000, interval: 20 };
 
 describe('transitionCluster', () => {
   it('moves along legal edges, records each move with its reason and announces it', async () => {
@@ -90,10 +83,11 @@ describe('transitionCluster', () => {
       ['running', 'degraded', 'node prod-1 is down'],
     ]);
 
-    const announced = await eventually(() => {
+    const announced = await vi.waitFor(() => {
       const mine = events.filter((e) => e.kind === 'cluster' && e.clusterId === clusterId);
-      return mine.length === 2 ? mine : undefined;
-    });
+      expect(mine).toHaveLength(2);
+      return mine;
+    }, notified);
     expect(announced.map((e) => e.kind === 'cluster' && e.to)).toEqual(['running', 'degraded']);
   });
 
@@ -159,9 +153,49 @@ describe('transitionNode', () => {
     expect([node.status, node.statusReason]).toEqual(['down', 'manager reports it Down']);
     const transitions = await db.statusTransition.findMany({ where: { clusterId, nodeId } });
     expect(transitions.map((t) => t.toStatus)).toEqual(['running', 'down']);
-    await eventually(() =>
-      events.find((e) => e.kind === 'node' && e.nodeId === nodeId && e.to === 'down'),
+    await vi.waitFor(
+      () =>
+        expect(events).toContainEqual(
+          expect.objectContaining({ kind: 'node', nodeId, to: 'down' }),
+        ),
+      notified,
     );
+  });
+});
+
+describe('failureKind', () => {
+  it('is stored with the reason when a node fails and cleared when it leaves error', async () => {
+    const { nodeIds } = await makeCluster();
+    const nodeId = nodeIds[0] as string;
+    const read = () =>
+      db.node.findUniqueOrThrow({
+        where: { id: nodeId },
+        select: { status: true, statusReason: true, failureKind: true },
+      });
+    await transitionNode(db, nodeId, 'error', '10.0.0.1 did not answer SSH', 'unreachable');
+    expect(await read()).toEqual({
+      status: 'error',
+      statusReason: '10.0.0.1 did not answer SSH',
+      failureKind: 'unreachable',
+    });
+    await transitionNode(db, nodeId, 'provisioning', 'retrying: its server answers again');
+    expect(await read()).toMatchObject({ status: 'provisioning', failureKind: null });
+    // A failure without a known kind is still a failure of some kind.
+    await transitionNode(db, nodeId, 'error', 'something broke');
+    expect(await read()).toMatchObject({ status: 'error', failureKind: 'internal' });
+  });
+
+  it('is kept only for error on a cluster too', async () => {
+    const { clusterId } = await makeCluster();
+    await transitionCluster(db, clusterId, 'running', 'all 2 nodes running', 'unreachable');
+    const running = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+    expect(running.failureKind).toBeNull();
+    await transitionCluster(db, clusterId, 'error', 'no manager is running', 'noManagerRunning');
+    const failed = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+    expect([failed.statusReason, failed.failureKind]).toEqual([
+      'no manager is running',
+      'noManagerRunning',
+    ]);
   });
 });
 
@@ -173,9 +207,11 @@ describe('appendLog', () => {
     const [row] = await db.provisioningLog.findMany({ where: { clusterId } });
     expect(row?.message).toHaveLength(5000);
     expect(row?.level).toBe('info');
-    const event = await eventually(() =>
-      events.find((e) => e.kind === 'log' && e.clusterId === clusterId),
-    );
+    const event = await vi.waitFor(() => {
+      const found = events.find((e) => e.kind === 'log' && e.clusterId === clusterId);
+      if (!found) throw new Error('the log line was not announced');
+      return found;
+    }, notified);
     expect(event.kind === 'log' && event.message.length).toBeLessThan(2100);
     expect(event.kind === 'log' && event.step).toBe('ssh.wait');
   });

@@ -1,4 +1,5 @@
 import type { CloudProvider, Plan } from './catalog.ts';
+import type { RateBudgets } from './rate-budget.ts';
 
 export type ServerStatus = 'pending' | 'running' | 'off' | 'gone';
 
@@ -81,6 +82,11 @@ export interface CloudClientOptions {
   retry?: Partial<RetryPolicy>;
   /** How often `waitForServer` asks; tests shorten it. */
   pollIntervalMs?: number;
+  /**
+   * The request budgets every request spends from (shared by all workers when kept in Redis:
+   * `createRedisRateBudgets`). None: requests are sent at once, and only a 429 slows them.
+   */
+  rateBudgets?: RateBudgets;
 }
 
 /**

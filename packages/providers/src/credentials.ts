@@ -37,12 +37,6 @@ export type DigitalOceanCredentials = z.infer<typeof digitalOceanCredentials>;
 export type HetznerCredentials = z.infer<typeof hetznerCredentials>;
 export type AwsCredentials = z.infer<typeof awsCredentials>;
 
-export const credentialsSchemas = {
-  digitalocean: digitalOceanCredentials,
-  hetzner: hetznerCredentials,
-  aws: awsCredentials,
-} as const;
-
 /** A discriminated union, for inputs that carry the provider next to its credentials. */
 export const providerCredentials = z.discriminatedUnion('provider', [
   z.object({ provider: z.literal('digitalocean'), credentials: digitalOceanCredentials }),

@@ -22,6 +22,7 @@ import {
   nodeMarker,
   serverName,
 } from './naming.ts';
+import { accountKey, unlimitedBudget } from './rate-budget.ts';
 import { assertRegion } from './region.ts';
 import { createRestClient } from './rest.ts';
 import { md5Fingerprint } from './ssh-key.ts';
@@ -71,6 +72,9 @@ export function createDigitalOceanClient(
     fetch: options.fetch ?? fetch,
     retry,
     log: options.log,
+    budget:
+      options.rateBudgets?.account('digitalocean', accountKey(credentials.token)) ??
+      unlimitedBudget,
     describeError: (body) => {
       const error = body as { id?: string; message?: string } | undefined;
       return { code: error?.id, message: error?.message };

@@ -1,13 +1,16 @@
+import { FlotillaError } from '@flotilla/errors';
+
 /**
  * A provider refused or failed a request. `message` is the provider's own words (what the user
- * should read); `retryable` says whether trying again later can help (rate limits, 5xx, network).
+ * should read); `retryable` says whether trying again later can help (rate limits, 5xx, network):
+ * `providerUnavailable` then, `providerRejected` otherwise.
  */
-export class ProviderError extends Error {
+export class ProviderError extends FlotillaError {
+  override name = 'ProviderError';
   readonly provider: string;
   readonly status: number | undefined;
   /** The provider's machine-readable error id (`unauthorized`, `InvalidKeyPair.NotFound`, …). */
-  readonly code: string | undefined;
-  readonly retryable: boolean;
+  readonly providerCode: string | undefined;
 
   constructor(options: {
     provider: string;
@@ -17,15 +20,12 @@ export class ProviderError extends Error {
     retryable: boolean;
     cause?: unknown;
   }) {
-    super(options.message, { cause: options.cause });
-    this.name = 'ProviderError';
+    super(options.retryable ? 'providerUnavailable' : 'providerRejected', options.message, {
+      cause: options.cause,
+      retryable: options.retryable,
+    });
     this.provider = options.provider;
     this.status = options.status;
-    this.code = options.code;
-    this.retryable = options.retryable;
+    this.providerCode = options.code;
   }
-}
-
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
 }

@@ -23,6 +23,7 @@ import {
   nodeMarker,
   serverName,
 } from './naming.ts';
+import { accountKey, unlimitedBudget } from './rate-budget.ts';
 import { assertRegion } from './region.ts';
 import { createRestClient } from './rest.ts';
 import { md5Fingerprint } from './ssh-key.ts';
@@ -80,6 +81,8 @@ export function createHetznerClient(
     fetch: options.fetch ?? fetch,
     retry,
     log: options.log,
+    budget:
+      options.rateBudgets?.account('hetzner', accountKey(credentials.token)) ?? unlimitedBudget,
     describeError: (body) => {
       const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
       return { code: error?.code, message: error?.message };
@@ -208,7 +211,7 @@ export function createHetznerClient(
         retry,
         find: async () => (await findServers({ nodeId: input.nodeId }))[0],
         // The name is taken: an earlier attempt whose answer was lost did create the server.
-        isConflict: (error) => error.code === 'uniqueness_error',
+        isConflict: (error) => error.providerCode === 'uniqueness_error',
         create: async () => {
           const { body } = await request<{ server: HetznerServer }>({
             method: 'POST',

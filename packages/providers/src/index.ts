@@ -12,6 +12,12 @@ export { ProviderError } from './errors.ts';
 export { createHetznerClient } from './hetzner.ts';
 export { serverName } from './naming.ts';
 export { type ObtainServerInput, obtainServer } from './obtain.ts';
+export * from './rate-budget.ts';
+export {
+  createRedisRateBudgets,
+  type RateBudgetRedis,
+  type RedisRateBudgetOptions,
+} from './rate-budget-redis.ts';
 export { sweepOrphans } from './sweep.ts';
 
 export interface CredentialsByProvider {

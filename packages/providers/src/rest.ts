@@ -1,8 +1,10 @@
 // JSON over HTTPS with the retry rules both REST providers (DigitalOcean, Hetzner) need:
 // 429 is always safe to retry (the request was not processed); 5xx, timeouts and network errors
 // only when the request is idempotent, because a create that failed half-way may have created.
+// Every attempt first takes its place in the account's request budget (rate-budget.ts).
 import type { ProviderLog, RetryPolicy } from './client.ts';
 import { ProviderError } from './errors.ts';
+import { type RateBudget, rateAnswerOf, retryAfterMs } from './rate-budget.ts';
 
 export interface RestRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -27,6 +29,8 @@ export interface RestClientOptions {
   log: ProviderLog | undefined;
   /** Pulls the provider's own error code and words out of an error body. */
   describeError(body: unknown): { code?: string | undefined; message?: string | undefined };
+  /** The account's request budget: every attempt takes from it and reports back. */
+  budget: RateBudget;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -36,13 +40,8 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 
 /** How long the provider asked us to wait: Retry-After first, then the rate-limit reset time. */
 export function requestedDelayMs(headers: Headers, now = Date.now()): number | undefined {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
+  const retryAfter = retryAfterMs(headers, now);
+  if (retryAfter !== undefined) return retryAfter;
   // DigitalOcean and Hetzner both send the Unix time (seconds) at which requests succeed again.
   const reset = Number(headers.get('ratelimit-reset'));
   if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - now);
@@ -69,6 +68,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
 
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= attempts;
+      const ticket = await options.budget.take('api');
       let response: Response;
       let text: string;
       try {
@@ -85,6 +85,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
         // The timeout covers the body too: a server that sends headers and then stalls.
         text = await response.text();
       } catch (cause) {
+        await ticket.settle();
         const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
         const message = timedOut
           ? `${options.provider} did not answer ${req.method} ${req.path} within ${options.retry.requestTimeoutMs} ms`
@@ -97,6 +98,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
         throw new ProviderError({ provider: options.provider, message, retryable: true, cause });
       }
 
+      await ticket.settle(rateAnswerOf(response.status, response.headers));
       const body = text ? parseJson(text) : undefined;
       if (response.ok || req.accept?.includes(response.status)) {
         return { status: response.status, body: body as T };

@@ -165,7 +165,7 @@ describe('AWS client specifics', () => {
       sshKeyRef: keyName,
     });
     const blocked = await aws.removeClusterResources('cluster_g').catch((error: unknown) => error);
-    expect(blocked).toMatchObject({ code: 'DependencyViolation' });
+    expect(blocked).toMatchObject({ providerCode: 'DependencyViolation' });
     await aws.deleteServer(server.id);
     await aws.removeClusterResources('cluster_g');
     expect(standin.securityGroups()).toHaveLength(0);

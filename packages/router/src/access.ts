@@ -8,6 +8,8 @@
 //                       (nodes, rename, delete, kubeconfig, who has access). A grant may be given
 //                       to a user outside the organization; granting stays with owners/admins.
 //   anything else       404, the same answer as for an id that does not exist.
+//   instance admin      administers the instance above organizations (quota.set); the first
+//                       user is one (User.instanceAdmin). Not implied by any organization role.
 import type { OrgRole } from '@flotilla/db';
 import { TRPCError } from '@trpc/server';
 import type { Context } from './context.ts';
@@ -17,7 +19,7 @@ type Ctx = Context & { principal: Principal };
 
 export type ClusterPermission = 'view' | 'manage';
 
-const notFound = (what: string) =>
+export const notFound = (what: string) =>
   new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
 
 export function isOrgAdmin(role: OrgRole | null): boolean {
@@ -53,6 +55,20 @@ export async function requireOrgAdmin(ctx: Ctx, organizationId: string): Promise
     });
   }
   return role;
+}
+
+/** An instance administrator (User.instanceAdmin): quotas, and later the control plane. */
+export async function requireInstanceAdmin(ctx: Ctx): Promise<void> {
+  const user = await ctx.db.user.findUnique({
+    where: { id: ctx.principal.userId },
+    select: { instanceAdmin: true },
+  });
+  if (!user?.instanceAdmin) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'This needs an instance administrator (organization roles do not include it)',
+    });
+  }
 }
 
 /**
@@ -137,6 +153,33 @@ export async function requireCluster(
   return access;
 }
 
+/**
+ * Something that lives on a cluster (`what`: app, stack, database): its cluster decides, like
+ * `requireCluster`, but the refusals name the thing, never a cluster the caller may not know
+ * exists ("App not found", "This needs manage permission on the app's cluster").
+ */
+export async function requireOnCluster(
+  ctx: Ctx,
+  what: string,
+  clusterId: string,
+  needs: ClusterPermission,
+): Promise<ClusterAccess> {
+  try {
+    return await requireCluster(ctx, clusterId, needs);
+  } catch (error) {
+    if (error instanceof TRPCError && error.code === 'NOT_FOUND') {
+      throw notFound(what.charAt(0).toUpperCase() + what.slice(1));
+    }
+    if (error instanceof TRPCError && error.code === 'FORBIDDEN') {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This needs manage permission on the ${what}'s cluster`,
+      });
+    }
+    throw error;
+  }
+}
+
 /** Granting and revoking access: the organization's owners and admins only. */
 export async function requireClusterAdmin(ctx: Ctx, clusterId: string): Promise<ClusterAccess> {
   const access = await requireCluster(ctx, clusterId, 'view');
@@ -147,4 +190,32 @@ export async function requireClusterAdmin(ctx: Ctx, clusterId: string): Promise<
     });
   }
   return access;
+}
+
+/** The clusters a user may see: every one of their organizations', and those granted to them. */
+export function visibleClusters(userId: string) {
+  return {
+    OR: [{ organization: { memberships: { some: { userId } } } }, { grants: { some: { userId } } }],
+  };
+}
+
+/**
+ * The rows of an organization (apps, stacks, databases…) the caller may see: every one for a
+ * member, those on clusters granted to them otherwise. `where` goes into the list's query;
+ * `requireSome(total)` then answers 404 for a caller with neither a role nor a grant there, as
+ * for an organization that does not exist (only an empty list needs the extra query).
+ */
+export async function visibleInOrganization(ctx: Ctx, organizationId: string) {
+  const role = await orgRole(ctx, organizationId);
+  const userId = ctx.principal.userId;
+  return {
+    where: { organizationId, ...(role ? {} : { cluster: { grants: { some: { userId } } } }) },
+    async requireSome(total: number): Promise<void> {
+      if (role || total > 0) return;
+      const granted = await ctx.db.clusterAccess.count({
+        where: { userId, cluster: { organizationId } },
+      });
+      if (granted === 0) throw notFound('Organization');
+    },
+  };
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, createSql, type Db, newId } from '@flotilla/db';
 import { createTestDatabase, type TestDatabase } from '@flotilla/db/testing';
+import { FlotillaError } from '@flotilla/errors';
 import { IllegalTransitionError, NotFoundError } from '@flotilla/lifecycle';
 import { createLogger } from '@flotilla/log';
 import { createSealer } from '@flotilla/secrets';
@@ -11,9 +12,9 @@ import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, createRouterServices, type RouterServices } from './context.ts';
 import { describeError, httpStatusOf } from './errors.ts';
-import { authRouter } from './routers/auth.ts';
-import { sshKeyRouter } from './routers/sshKey.ts';
-import { createCallerFactory, publicProcedure, router } from './trpc.ts';
+import { authProcedures } from './routers/auth/_router.ts';
+import { sshKeyProcedures } from './routers/sshKey/_router.ts';
+import { createCallerFactory, publicProcedure, router, routerOf } from './trpc.ts';
 
 let database: TestDatabase;
 let db: Db;
@@ -50,6 +51,9 @@ const testRouter = router({
   dropped: failing(new Error('Connection terminated unexpectedly')),
   poolTimeout: failing(new Error('timeout exceeded when trying to connect')),
   bug: failing(new TypeError("Cannot read properties of undefined (reading 'id')")),
+  invalid: failing(new FlotillaError('invalid', 'the region does not exist')),
+  providerDown: failing(new FlotillaError('providerUnavailable', 'Hetzner answered 503')),
+  internal: failing(new FlotillaError('internal', 'unexpected answer from the manager: {…}')),
   // Real answers of the real database to rows changed by a concurrent request.
   removedMeanwhile: publicProcedure.query(({ ctx }) =>
     ctx.db.sshKey.delete({ where: { id: 'key_removed_meanwhile' } }),
@@ -137,7 +141,7 @@ describe('errors from below', () => {
 
   it('answers sshKey.remove sent many times at once: one 204, the others 404, never a 500', async () => {
     const caller = (token?: string) =>
-      createCallerFactory(router({ auth: authRouter, sshKey: sshKeyRouter }))(
+      createCallerFactory(routerOf({ auth: authProcedures, sshKey: sshKeyProcedures }))(
         createContext(services, {
           authorization: token ? `Bearer ${token}` : undefined,
           requestId: newId('req'),
@@ -164,6 +168,20 @@ describe('errors from below', () => {
       expect(outcomes.filter((s) => s === 204)).toHaveLength(1);
       expect(outcomes.filter((s) => s !== 204)).toEqual(Array(7).fill(404));
     }
+  });
+
+  it('answers a FlotillaError by its code, with its message unless it is internal', async () => {
+    expect(await call('invalid')).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST', message: 'the region does not exist' },
+    });
+    const providerDown = await call('providerDown');
+    expect(providerDown?.status).toBe(503);
+    expect(Number(providerDown?.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call('internal'))?.body).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'Internal error',
+    });
   });
 
   it('keeps a bug a 500 without its details', async () => {

@@ -1,11 +1,13 @@
-// The plain-HTTP view of the router: one route per procedure, read from the procedures' meta,
-// so the router stays the single source of truth for paths, methods and status codes.
-import type { AnyProcedure } from '@trpc/server';
+// The plain-HTTP view of the router: one route per procedure, read from each procedure module's
+// `meta` (never from tRPC's internals), so the router stays the single source of truth for
+// paths, methods, status codes and idempotency. The /api fast path, the OpenAPI document and
+// /api/docs all read this table.
 import type { z } from 'zod';
-import { appRouter } from './app.ts';
+import { procedures } from './app.ts';
 import type { HttpMethod, Meta } from './trpc.ts';
 
 export interface Route {
+  /** The procedure's dotted path, `cluster.addNode`: served at `/api/cluster.addNode`. */
   path: string;
   type: 'query' | 'mutation' | 'subscription';
   method: HttpMethod;
@@ -13,32 +15,36 @@ export interface Route {
   summary: string;
   /** Needs `Authorization: Bearer`. */
   auth: boolean;
+  /** Honours `Idempotency-Key`. */
+  idempotent: boolean;
   input: z.ZodType | undefined;
   output: z.ZodType | undefined;
+  /** The input field that receives an uploaded file (multipart), if the procedure takes one. */
+  upload: string | undefined;
 }
 
-function describe(path: string, procedure: AnyProcedure): Route {
-  const def = procedure._def as unknown as {
-    type: Route['type'];
-    meta?: Meta;
-    inputs: unknown[];
-    output?: unknown;
-  };
-  if (!def.meta?.http) throw new Error(`procedure ${path} has no http meta`);
+function describe(path: string, meta: Meta): Route {
   return {
     path,
-    type: def.type,
-    method: def.meta.http.method,
-    status: def.meta.http.status ?? 200,
-    summary: def.meta.summary,
-    auth: !def.meta.public,
-    input: def.inputs[0] as z.ZodType | undefined,
-    output: (def.output ?? def.meta.documentedOutput) as z.ZodType | undefined,
+    // Reads are GET, everything else changes something; SSE streams are subscriptions.
+    type: meta.http.sse ? 'subscription' : meta.http.method === 'GET' ? 'query' : 'mutation',
+    method: meta.http.method,
+    status: meta.http.status ?? 200,
+    summary: meta.summary,
+    auth: !meta.public,
+    idempotent: meta.http.idempotent ?? false,
+    input: meta.input,
+    output: meta.output,
+    upload: meta.http.upload?.field,
   };
 }
 
+/** Every procedure's route, by its dotted path. */
 export const routes: ReadonlyMap<string, Route> = new Map(
-  Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(
-    ([path, procedure]) => [path, describe(path, procedure)],
+  Object.entries(procedures).flatMap(([router, modules]) =>
+    Object.entries(modules).map(([name, module]): [string, Route] => {
+      const path = `${router}.${name}`;
+      return [path, describe(path, module.meta)];
+    }),
   ),
 );

@@ -1,8 +1,7 @@
 import type { Prisma, TokenKind } from '@flotilla/db';
 import { newId } from '@flotilla/db';
 import { generateToken, hashToken } from '@flotilla/secrets';
-
-export const sessionLifetimeMs = 7 * 24 * 3600_000;
+import { type SessionLifetimes, tokenDeadline } from './session.ts';
 
 const prefixes: Record<TokenKind, string> = { api: 'flt', session: 'fls' };
 
@@ -13,6 +12,7 @@ export async function issueToken(
   kind: TokenKind,
   name: string,
   expiresAt: Date | null,
+  origin: { ip?: string; userAgent?: string | undefined; createdAt?: Date; lastUsedAt?: Date } = {},
 ) {
   const token = generateToken(prefixes[kind]);
   const row = await tx.apiToken.create({
@@ -24,9 +24,41 @@ export async function issueToken(
       tokenHash: hashToken(token),
       prefix: token.slice(0, 8),
       expiresAt,
+      ip: origin.ip ?? null,
+      userAgent: origin.userAgent?.slice(0, 300) ?? null,
+      ...(origin.createdAt ? { createdAt: origin.createdAt } : {}),
+      ...(origin.lastUsedAt ? { lastUsedAt: origin.lastUsedAt } : {}),
     },
   });
   return { token, row };
+}
+
+/**
+ * A dashboard session for `userId`, signed in from the request's address. `signedInAt` carries
+ * an earlier sign-in over to a refreshed token: the absolute lifetime counts from it.
+ */
+export async function issueSession(
+  tx: Prisma.TransactionClient,
+  ctx: { req: { ip: string; userAgent?: string | undefined }; sessionLifetimes: SessionLifetimes },
+  userId: string,
+  signedInAt?: Date,
+) {
+  const now = new Date();
+  const since = signedInAt ?? now;
+  const expiresAt = new Date(since.getTime() + ctx.sessionLifetimes.maxAgeMs);
+  const { token, row } = await issueToken(tx, userId, 'session', 'login', expiresAt, {
+    ip: ctx.req.ip,
+    userAgent: ctx.req.userAgent,
+    createdAt: since,
+    // A refreshed token is in use now, though its sign-in is older.
+    ...(signedInAt ? { lastUsedAt: now } : {}),
+  });
+  return {
+    token,
+    row,
+    expiresAt,
+    idleExpiresAt: new Date(tokenDeadline(row, ctx.sessionLifetimes)),
+  };
 }
 
 export function toIso(date: Date): string;

@@ -20,11 +20,11 @@ import { createSealer } from '@flotilla/secrets';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, createRouterServices, type RouterServices } from '../src/context.ts';
-import { authRouter } from '../src/routers/auth.ts';
-import { providerRouter } from '../src/routers/provider.ts';
-import { createCallerFactory, router } from '../src/trpc.ts';
+import { authProcedures } from '../src/routers/auth/_router.ts';
+import { providerProcedures } from '../src/routers/provider/_router.ts';
+import { createCallerFactory, routerOf } from '../src/trpc.ts';
 
-const testRouter = router({ auth: authRouter, provider: providerRouter });
+const testRouter = routerOf({ auth: authProcedures, provider: providerProcedures });
 const createCaller = createCallerFactory(testRouter);
 
 let database: TestDatabase;
@@ -68,15 +68,15 @@ beforeAll(async () => {
     startHetznerStandin(),
     startAwsStandin({ disabledRegions: ['sa-east-1'] }),
   ]);
+  const urls = { digitalocean: digitalocean.url, hetzner: hetzner.url, aws: aws.url };
   services = createRouterServices({
     db,
     sql,
     sealer: createSealer(randomBytes(32)),
     log: createLogger({ name: 'provider-test', level: 'silent' }),
     openSignup: true,
+    cloudClientOptions: (provider) => ({ baseUrl: urls[provider] }),
   });
-  const urls = { digitalocean: digitalocean.url, hetzner: hetzner.url, aws: aws.url };
-  services.cloudClientOptions = (provider) => ({ baseUrl: urls[provider] });
   owner = await register('owner');
 });
 
@@ -105,7 +105,7 @@ describe('provider credentials', () => {
 
     const row = await db.providerCredential.findUniqueOrThrow({ where: { id: stored.id } });
     expect(row.secretEncrypted).not.toContain(token);
-    expect(row.secretEncrypted).toMatch(/^v1\./);
+    expect(row.secretEncrypted).toMatch(/^v2\./);
 
     const listed = await as(owner.token).provider.listCredentials({
       organizationId: owner.organizationId,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { expect, it } from 'vitest';
-import { generateKeyPair } from '../src/ssh-keys.ts';
+import { generateKeyPair } from '../src/routers/sshKey/keyPairs.ts';
 
 it('makes 2,000 key pairs in a row that all parse (without the retry ~8 would not)', () => {
   const unusable: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FieldError } from '../src/errors.ts';
-import { clusterCreateInput } from '../src/schemas/cluster.ts';
-import { swarmManagerRule, validateTopology } from '../src/topology.ts';
+import { clusterCreateInput } from '../src/routers/cluster/create.schema.ts';
+import { swarmManagerRule, validateTopology } from '../src/routers/cluster/topology.ts';
 
 const cloud = (orchestrator: string, groups: [string, number][], region = 'fra1') =>
   clusterCreateInput.parse({

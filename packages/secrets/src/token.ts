@@ -8,11 +8,14 @@ const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * hash needed for a secret nobody can guess).
  */
 export function generateToken(prefix: string): string {
-  const bytes = randomBytes(43);
-  let out = `${prefix}_`;
-  // 248 = 4 * 62: rejecting bytes above it keeps every character equally likely.
-  for (const byte of bytes) out += byte < 248 ? alphabet[byte % 62] : alphabet[byte & 31];
-  return out;
+  let body = '';
+  while (body.length < 43) {
+    // 248 = 4 * 62: rejecting the bytes from 248 up keeps every character equally likely.
+    for (const byte of randomBytes(48)) {
+      if (byte < 248 && body.length < 43) body += alphabet[byte % 62];
+    }
+  }
+  return `${prefix}_${body}`;
 }
 
 export function hashToken(token: string): string {

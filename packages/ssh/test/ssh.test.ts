@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestbed, generateKeyPair, type KeyPair, type Testbed } from '@flotilla/testbed';
@@ -9,7 +10,10 @@ import {
   ConnectionLostError,
   type ConnectOptions,
   connect,
+  createSshPool,
   HostKeyMismatchError,
+  observeSsh,
+  type SshConnectionEvent,
   SshWaitTimeoutError,
   secret,
   sh,
@@ -71,7 +75,26 @@ describe('connect and run', () => {
       );
       const error = await session.runOk('exit 2', { label: 'docker.check' }).catch((e) => e);
       expect(error).toBeInstanceOf(CommandError);
-      expect(error).toMatchObject({ code: 2, label: 'docker.check' });
+      expect(error).toMatchObject({ exitCode: 2, code: 'commandFailed', label: 'docker.check' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('hands output over as it arrives, before the command ends', async () => {
+    const session = await connect(options);
+    try {
+      const seen: { text: string; stream: string; at: number }[] = [];
+      const started = Date.now();
+      const result = await session.run('echo one; echo two >&2; sleep 1; echo three', {
+        onOutput: (chunk, stream) => seen.push({ text: chunk.toString(), stream, at: Date.now() }),
+      });
+      const finished = Date.now();
+      expect(seen.map((s) => `${s.stream}:${s.text}`).join('')).toContain('stdout:one\n');
+      expect(seen.find((s) => s.text.includes('two'))?.stream).toBe('stderr');
+      // The first line came a second before the command ended, not with its result.
+      expect(seen[0]!.at - started).toBeLessThan(finished - started - 700);
+      expect(result).toMatchObject({ code: 0, stdout: 'one\nthree\n', stderr: 'two\n' });
     } finally {
       await session.close();
     }
@@ -85,7 +108,9 @@ describe('connect and run', () => {
         .run('sleep 31 && touch /tmp/should-not-exist', { timeoutMs: 1_000 })
         .catch((e) => e);
       expect(error).toBeInstanceOf(CommandTimeoutError);
-      expect(Date.now() - started).toBeLessThan(4_000);
+      // Ended by the server-side `timeout` at 1 s (plus the round trips, seconds on a loaded
+      // machine): long before the 31 s sleep, and before the local fallback timer (1 s + 8 s).
+      expect(Date.now() - started).toBeLessThan(8_000);
       // Test servers share the machine's process list: look only in this server's network.
       const left = await testbed.exec(
         testbed.hosts[0]!.name,
@@ -168,6 +193,85 @@ describe('upload', () => {
     } finally {
       await session.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('TCP tunnel', () => {
+  it('reaches a port that listens only on the server’s loopback, and refuses a closed one', async () => {
+    const host = testbed.hosts[0]!;
+    // Answers with the server's hostname on 127.0.0.1:7001 only; gone when the test ends.
+    const listener =
+      "require('net').createServer((s) => s.end('hello from ' + require('os').hostname()))" +
+      ".listen(7001, '127.0.0.1'); setTimeout(() => process.exit(0), 60000)";
+    await testbed.exec(host.name, sh`setsid node -e ${listener} >/dev/null 2>&1 &`);
+    const session = await connect(options);
+    try {
+      const read = async () => {
+        const stream = await session.openTcpTunnel('127.0.0.1', 7001);
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString();
+      };
+      let answer = '';
+      for (let attempt = 0; attempt < 50 && answer === ''; attempt++) {
+        answer = await read().catch(() => '');
+        if (answer === '') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(answer).toBe(`hello from ${host.name}`);
+      // A pooled session tunnels over its shared connection the same way.
+      const pool = createSshPool();
+      try {
+        const pooled = await (await pool.session(options)).openTcpTunnel('127.0.0.1', 7001);
+        const chunks: Buffer[] = [];
+        for await (const chunk of pooled) chunks.push(chunk as Buffer);
+        expect(Buffer.concat(chunks).toString()).toBe(`hello from ${host.name}`);
+      } finally {
+        await pool.close();
+      }
+      // From this machine the port is closed: only the tunnel reaches it.
+      const direct = await new Promise<string>((resolve) => {
+        const socket = createConnection({ host: host.host, port: 7001 });
+        socket.once('connect', () => resolve('connected'));
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+      expect(direct).toBe('ECONNREFUSED');
+      await expect(session.openTcpTunnel('127.0.0.1', 7002)).rejects.toThrow(
+        /cannot open 127\.0\.0\.1:7002 over SSH/,
+      );
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('latency', () => {
+  it('opens channels without waiting for delayed ACKs (TCP_NODELAY)', async () => {
+    const host = testbed.hosts[0]!;
+    // A listener that never writes: nothing from the server acknowledges our packets early.
+    const silent =
+      "require('net').createServer(() => {}).listen(7004, '127.0.0.1'); setTimeout(() => process.exit(0), 60000)";
+    await testbed.exec(host.name, sh`setsid node -e ${silent} >/dev/null 2>&1 &`);
+    const session = await connect(options);
+    try {
+      const cycle = async () => (await session.openTcpTunnel('127.0.0.1', 7004)).destroy();
+      for (let attempt = 0; attempt < 50; attempt++) {
+        if (
+          await cycle().then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // With Nagle's algorithm each cycle waited ~45 ms for the server's delayed ACK (measured);
+      // without, about 1 ms. The bound leaves room for a loaded machine.
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) await cycle();
+      expect(Date.now() - started).toBeLessThan(600);
+    } finally {
+      await session.close();
     }
   });
 });
@@ -255,5 +359,34 @@ describe('waitForSsh', () => {
     } finally {
       await testbed.start(name);
     }
+  });
+});
+
+describe('observer', () => {
+  it('reports every connection attempt with how it ended', async () => {
+    const events: SshConnectionEvent[] = [];
+    const stop = observeSsh({ connection: (event) => events.push(event) });
+    try {
+      const session = await connect(options);
+      await session.close();
+      const stranger = await generateKeyPair();
+      await connect({ ...options, expectedHostKey: stranger.publicKey }).catch(() => {});
+      await connect({ ...options, privateKey: stranger.privateKey }).catch(() => {});
+      // Nothing listens on this loopback port: refused at once.
+      await connect({ ...options, host: '127.0.0.1', port: 1 }).catch(() => {});
+    } finally {
+      stop();
+    }
+    expect(events.map((event) => event.outcome)).toEqual([
+      'opened',
+      'hostKeyChanged',
+      'authentication',
+      'unreachable',
+    ]);
+    expect(events[0]).toMatchObject({ host: options.host, durationMs: expect.any(Number) });
+    // Undone: later connections are not reported.
+    const session = await connect(options);
+    await session.close();
+    expect(events).toHaveLength(4);
   });
 });

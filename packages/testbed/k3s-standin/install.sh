@@ -19,7 +19,8 @@ fi
 info "Creating killall script ${BIN_DIR}/k3s-killall.sh"
 cat > "$BIN_DIR/k3s-killall.sh" <<'KILLALL'
 #!/bin/sh
-for pid in $(pgrep -f '[b]in/k3s (server|agent)'); do kill "$pid" 2>/dev/null || true; done
+# Test servers share the machine's process list: only this server's network namespace is its own.
+for pid in $(pgrep --ns $$ --nslist net -f '[b]in/k3s (server|agent)'); do kill "$pid" 2>/dev/null || true; done
 rm -f /run/k3s.pid /run/k3s-agent.pid
 KILLALL
 chmod 755 "$BIN_DIR/k3s-killall.sh"

@@ -1,6 +1,7 @@
 // Local commands (ip, nsenter, iptables, docker) run without a shell: arguments are passed as an
 // argv array, so nothing here needs quoting.
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 
 export interface CommandResult {
   code: number;
@@ -9,7 +10,8 @@ export interface CommandResult {
 }
 
 export interface CommandOptions {
-  input?: string | Buffer;
+  /** A stream is piped (large inputs, such as an image's root filesystem, are not buffered). */
+  input?: string | Buffer | Readable;
   timeoutMs?: number;
 }
 
@@ -46,7 +48,13 @@ export function run(
     });
     // The child may exit before reading its input (EPIPE); its exit code tells what happened.
     child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    const input = options.input;
+    if (input instanceof Readable) {
+      input.on('error', (error) => child.stdin.destroy(error));
+      input.pipe(child.stdin);
+    } else {
+      child.stdin.end(input ?? '');
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 // One test server: a network namespace on the testbed's bridge plus a private mount and UTS
 // namespace (own /etc, /usr/local, /var, /root, /tmp, /run and /var/lib/docker), running its
-// own sshd and dockerd. Recipe: shared/notes/environment.md.
+// own sshd and dockerd and trusting the testbed registry's certificate.
+// Recipe: shared/notes/environment.md.
 import { spawn } from 'node:child_process';
 import { mkdir, open, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -15,6 +16,7 @@ import {
   signal,
   waitFor,
 } from './processes.ts';
+import { trustCommand } from './registry.ts';
 import { type HostState, type TestbedState, testbedDir } from './state.ts';
 
 // Runs as the host's first process ("keeper"): it builds the private filesystem view, then
@@ -179,16 +181,16 @@ async function startDockerd(host: HostState): Promise<ProcessRef> {
     'dockerd.log',
     [
       'dockerd',
-      '--iptables=false',
+      // Its rules stay inside the server's network namespace (the machine's own tables are
+      // untouched); without them, and without the default bridge that Swarm tasks publishing
+      // host-mode ports attach to, those ports answer nothing.
+      '--iptables=true',
       '--ip-masq=false',
-      '--bridge=none',
       `--cgroup-parent=/${cgroupParent(host)}`,
     ],
-    {
-      // Test servers have no registry access: Swarm would otherwise try to pull every task's
-      // image first and sit in "Preparing" until the pull times out.
-      DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1',
-    },
+    // Swarm tasks pull their image (from the testbed registry: every test image is named with
+    // its address, never a Docker Hub name); an image only `docker import`ed on a server still
+    // runs there, as the agent falls back to the local image when the pull fails.
   );
 }
 
@@ -251,10 +253,20 @@ export async function startHost(
   host.netNamespace = await namespaceOf(host.keeper.pid, 'net');
   host.mntNamespace = await namespaceOf(host.keeper.pid, 'mnt');
   await record(host);
+  if (testbed.registry && testbed.registry.trusted !== false) {
+    const trust = await execInHost(host, trustCommand(testbed.registry.address), {
+      input: testbed.registry.caCert,
+    });
+    if (trust.code !== 0) {
+      throw new TestbedError(`trusting the registry on ${host.name}: ${trust.stderr.trim()}`);
+    }
+  }
   host.dockerd = await startDockerd(host);
   host.sshd = await startSshd(host);
   await record(host);
-  await Promise.all([waitForDockerd(host, 60_000), waitForSshd(host, 20_000)]);
+  // dockerd alone starts in about a second; with four test files each starting servers on two
+  // cores, one was seen still starting after 60 s.
+  await Promise.all([waitForDockerd(host, 120_000), waitForSshd(host, 20_000)]);
   return host;
 }
 
@@ -333,8 +345,7 @@ async function hasMountsUnder(dir: string): Promise<boolean> {
 async function liveNamespaces(
   host: HostState,
 ): Promise<{ net: string | null; mnt: string | null }> {
-  const netFile = await stat(`/run/netns/${host.netns}`).catch(() => null);
-  const net = netFile && host.netNamespace === `net:[${netFile.ino}]` ? host.netNamespace : null;
+  const net = await pinnedNet(host.netns, host.netNamespace);
   let mnt: string | null = null;
   for (const ref of [host.keeper, host.dockerd, host.sshd]) {
     if (ref && (await isAlive(ref)) && (await namespaceOf(ref.pid, 'mnt')) === host.mntNamespace) {
@@ -342,6 +353,12 @@ async function liveNamespaces(
     }
   }
   return { net, mnt };
+}
+
+/** `net` while /run/netns/`netns` still pins that very network namespace (else it may be gone). */
+async function pinnedNet(netns: string, net: string | null): Promise<string | null> {
+  const file = await stat(`/run/netns/${netns}`).catch(() => null);
+  return file && net === `net:[${file.ino}]` ? net : null;
 }
 
 /** Stops every process of the host, removes its namespace, link, cgroups and files. */
@@ -352,9 +369,14 @@ export async function teardownHost(host: HostState): Promise<void> {
     const dockerd = host.dockerd;
     await waitFor(async () => !(await isAlive(dockerd)), 10_000, 100);
   }
-  const namespaces = await liveNamespaces(host);
   const gone = await waitFor(
     async () => {
+      // Proven again each round: once the host's own processes are dead its mount namespace is
+      // freed, and the next one created on the machine may get its identity — a keeper another
+      // test file was starting that moment. Matched on a stale identity, that keeper was killed
+      // (seen in CI: "nsenter: cannot open /proc/<keeper>/ns/uts" while a server started, and
+      // runc failing to start containers whose processes vanished).
+      const namespaces = await liveNamespaces(host);
       const pids = [...(await processesIn(namespaces)), ...(await cgroupPids(host))];
       for (const ref of [host.keeper, host.sshd, host.dockerd]) {
         if (ref && (await isAlive(ref))) pids.push(ref.pid);
@@ -409,12 +431,16 @@ export async function sweepOrphanHosts(
   for (const orphan of found) {
     signal(orphan.dockerd.pid, 'SIGTERM');
     await waitFor(async () => !(await isAlive(orphan.dockerd)), 10_000, 100);
+    // As in teardownHost, a namespace identity counts only while it is proven the orphan's: the
+    // network namespace while its /run/netns file pins it, the mount namespace only while a
+    // process of that network namespace is in it.
     await waitFor(
       async () => {
-        const pids = [
-          ...(await processesIn({ net: orphan.net, mnt: orphan.mnt })),
-          ...(await cgroupPids(orphan)),
-        ];
+        const net = await pinnedNet(`ftb-${orphan.name}`, orphan.net);
+        const inNet = net ? await processesIn({ net }) : [];
+        const mnts = await Promise.all(inNet.map((pid) => namespaceOf(pid, 'mnt')));
+        const mnt = orphan.mnt && mnts.includes(orphan.mnt) ? orphan.mnt : null;
+        const pids = [...(await processesIn({ net, mnt })), ...(await cgroupPids(orphan))];
         for (const pid of pids) signal(pid, 'SIGKILL');
         return pids.length === 0;
       },

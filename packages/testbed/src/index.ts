@@ -1,8 +1,15 @@
 import { fileURLToPath } from 'node:url';
 
 export { type CommandResult, TestbedError } from './command.ts';
-export { sleeperImage } from './image.ts';
+export {
+  type DatabaseImageKind,
+  type DatabaseImages,
+  databaseImages,
+  databaseImageTarball,
+} from './database-images.ts';
 export { generateKeyPair, type KeyPair } from './keys.ts';
+export type { TestbedRegistry } from './registry.ts';
+export type { TestImage, TestImages } from './state.ts';
 export {
   attachTestbed,
   type CreateTestbedOptions,
@@ -25,3 +32,4 @@ export const k3sStandinPath = fileURLToPath(new URL('../k3s-standin/k3s', import
 export const k3sInstallerStandinPath = fileURLToPath(
   new URL('../k3s-standin/install.sh', import.meta.url),
 );
+export { type GitRepository, type ServeGitOptions, serveGitRepository } from './git.ts';

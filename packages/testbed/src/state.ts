@@ -39,6 +39,52 @@ export interface TestbedState {
   /** iptables rules added for this testbed, each as the argv after `-I`/`-D`. */
   iptablesRules: string[][];
   hosts: HostState[];
+  /** The testbed's container registry (absent in states written before it existed). */
+  registry?: RegistryState | null;
+}
+
+/** An image pushed to the testbed registry. */
+export interface TestImage {
+  /** "10.201.x.1:5443/flotilla/http:v1" */
+  name: string;
+  /** "sha256:…", the manifest digest the registry answered to the push. */
+  digest: string;
+  /** name@digest: what a deploy pins. */
+  pinned: string;
+}
+
+export interface TestImages {
+  /** Sleeps until SIGTERM or SIGINT, then exits 0 at once (drains finish without waiting). */
+  sleeper: TestImage;
+  /** `busybox httpd` answering "v1\n" at / (and /cgi-bin/env: its environment). */
+  httpV1: TestImage;
+  /** The same app answering "v2\n". */
+  httpV2: TestImage;
+  /** The same app's broken release: prints a line and exits 1 at once. */
+  broken: TestImage;
+  /**
+   * `echo:1`, the shipped templates' image: busybox httpd answering "echo\n" at / from its CMD
+   * (no entrypoint, so a command replaces it).
+   */
+  echo: TestImage;
+}
+
+export interface RegistryState {
+  /** "10.201.x.1:5443" */
+  address: string;
+  dir: string;
+  process: ProcessRef | null;
+  username: string | null;
+  password: string | null;
+  /** PEM of the registry's self-signed certificate (public; every server trusts it). */
+  caCert: string;
+  /**
+   * False: the servers are not given the CA (`createTestbed({ trustRegistry: false })`), as a
+   * real user's servers would not have it. Absent in states written before the option: true.
+   */
+  trusted?: boolean;
+  /** Set once the test images are pushed (built once per testbed). */
+  images: TestImages | null;
 }
 
 /** Short ids keep interface names ("fv-<id>-12") under Linux's 15 characters. */

@@ -11,8 +11,17 @@ import {
   sweepOrphanHosts,
   teardownHost,
 } from './host.ts';
-import { importImage } from './image.ts';
+import { imageName, importImage, pushImages } from './images.ts';
 import { isAlive, processRef } from './processes.ts';
+import {
+  registryInfo,
+  startRegistry,
+  stopRegistry,
+  sweepOrphanRegistries,
+  type TestbedRegistry,
+  trustCommand,
+  trustPath,
+} from './registry.ts';
 import {
   claimSubnet,
   type HostState,
@@ -20,11 +29,13 @@ import {
   listSubnetClaims,
   listTestbedDirs,
   newTestbedId,
+  type RegistryState,
   readState,
   releaseSubnet,
   settleWrites,
   subnetClaimPath,
   type TestbedState,
+  type TestImages,
   testbedDir,
   writeState,
 } from './state.ts';
@@ -53,8 +64,17 @@ export interface Testbed {
   addHost(): Promise<TestbedHost>;
   /** Stops one server and removes everything it had, like a deleted cloud machine. */
   removeHost(name: string): Promise<void>;
-  /** Loads the tiny `flotilla/sleeper:1` workload image into the host's Docker. */
+  /** The testbed's registry (TLS on the gateway address, trusted by every server unless not). */
+  readonly registry: TestbedRegistry;
+  /** The sleeper image's name in the registry (see `images()`); `importImage` loads it. */
+  readonly sleeperImage: string;
+  /** Loads the sleeper image into one host's Docker directly, without the registry. */
   importImage(name: string): Promise<string>;
+  /**
+   * The test images, built once per testbed on its first server and pushed to the registry
+   * (later calls, from any process, return the same images).
+   */
+  images(): Promise<TestImages>;
   destroy(): Promise<void>;
 }
 
@@ -63,6 +83,14 @@ export interface CreateTestbedOptions {
   authorizedKeys?: string[];
   /** False for testbeds that outlive their creator (the CLI); default true. */
   ownedByProcess?: boolean;
+  /** The registry asks for a user name and password (`registry.username`/`password`). */
+  registryAuth?: boolean;
+  /**
+   * False: no server is given the registry's CA (a real user's servers do not have it), so
+   * whatever pulls from it must bring the CA itself. Default true. `images()` still pushes: the
+   * first server trusts it for the push only.
+   */
+  trustRegistry?: boolean;
 }
 
 function requireRoot(): void {
@@ -90,7 +118,26 @@ function forwardRule(bridge: string): string[] {
   return ['FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT'];
 }
 
+// The kernel's neighbour (ARP) table is one for every network namespace, and its default limit
+// (1024 entries) is reached once some 50 servers and their containers exist: new connections
+// then fail with "No route to host" or time out (dmesg: "neighbor table overflow"). Raised,
+// never lowered.
+const neighbourLimits = { gc_thresh3: 65_536, gc_thresh2: 32_768, gc_thresh1: 8_192 };
+
+async function raiseNeighbourLimits(): Promise<void> {
+  for (const family of ['ipv4', 'ipv6']) {
+    for (const [name, limit] of Object.entries(neighbourLimits)) {
+      const path = `/proc/sys/net/${family}/neigh/default/${name}`;
+      const current = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (current > 0 && current < limit) {
+        await writeFile(path, String(limit)).catch(() => {});
+      }
+    }
+  }
+}
+
 async function setUpNetwork(state: TestbedState): Promise<void> {
+  await raiseNeighbourLimits();
   await runOk('ip', ['link', 'add', state.bridge, 'type', 'bridge']);
   await runOk('ip', ['addr', 'add', `${state.gateway}/24`, 'dev', state.bridge]);
   await runOk('ip', ['link', 'set', state.bridge, 'up']);
@@ -115,6 +162,35 @@ async function recordHost(state: TestbedState, host: HostState): Promise<void> {
   await writeState(state);
 }
 
+function registryOf(state: TestbedState) {
+  if (!state.registry) throw new TestbedError(`testbed ${state.id} has no registry`);
+  return state.registry;
+}
+
+/**
+ * Runs `push` on a server that trusts the registry. On a testbed whose servers do not, the CA is
+ * written for the push and removed after (left alone if something else had put it there).
+ */
+async function withTrust<T>(
+  host: HostState,
+  registry: RegistryState,
+  push: () => Promise<T>,
+): Promise<T> {
+  if (registry.trusted !== false) return push();
+  const had = (await execInHost(host, `test -e ${trustPath(registry.address)}`)).code === 0;
+  if (!had) {
+    const trust = await execInHost(host, trustCommand(registry.address), {
+      input: registry.caCert,
+    });
+    if (trust.code !== 0) throw new TestbedError(`trusting the registry: ${trust.stderr.trim()}`);
+  }
+  try {
+    return await push();
+  } finally {
+    if (!had) await execInHost(host, `rm -f ${trustPath(registry.address)}`);
+  }
+}
+
 function open(state: TestbedState): Testbed {
   const hostByName = (name: string): HostState => {
     const host = state.hosts.find((h) => h.name === name);
@@ -127,6 +203,7 @@ function open(state: TestbedState): Testbed {
   };
   const record = (host: HostState) => recordHost(state, host);
   let nextIndex = 1;
+  let pushing: Promise<TestImages> | undefined;
   const removeHost = async (host: HostState) => {
     await teardownHost(host);
     state.hosts = state.hosts.filter((h) => h.name !== host.name);
@@ -177,7 +254,28 @@ function open(state: TestbedState): Testbed {
       }
     },
     removeHost: (name) => removeHost(hostByName(name)),
-    importImage: (name) => importImage(hostByName(name)),
+    get registry() {
+      return registryInfo(registryOf(state));
+    },
+    get sleeperImage() {
+      return imageName(registryOf(state), 'sleeper');
+    },
+    importImage: (name) => importImage(hostByName(name), registryOf(state)),
+    images() {
+      const registry = registryOf(state);
+      if (registry.images) return Promise.resolve(registry.images);
+      pushing ??= (async () => {
+        const first = state.hosts[0];
+        if (!first) throw new TestbedError('images(): the testbed has no server to build on');
+        registry.images = await withTrust(first, registry, () => pushImages(first, registry));
+        await writeState(state);
+        return registry.images;
+      })();
+      pushing.catch(() => {
+        pushing = undefined;
+      });
+      return pushing;
+    },
     destroy: () => destroyState(state),
   };
   return testbed;
@@ -200,6 +298,7 @@ export async function createTestbed(options: CreateTestbedOptions): Promise<Test
     createdAt: new Date().toISOString(),
     iptablesRules: [],
     hosts: [],
+    registry: null,
   };
   await writeState(state);
   const testbed = open(state);
@@ -209,6 +308,11 @@ export async function createTestbed(options: CreateTestbedOptions): Promise<Test
       (options.authorizedKeys ?? []).map((k) => k.trim()),
     );
     await setUpNetwork(state);
+    await startRegistry(
+      state,
+      { auth: options.registryAuth === true, trusted: options.trustRegistry !== false },
+      () => writeState(state),
+    );
     const keys = await authorizedKeysOf(state);
     const record = (host: HostState) => recordHost(state, host);
     const results = await Promise.allSettled(
@@ -235,6 +339,7 @@ export async function attachTestbed(id: string): Promise<Testbed> {
 
 async function destroyState(state: TestbedState): Promise<void> {
   const results = await Promise.allSettled(state.hosts.map(teardownHost));
+  await stopRegistry(state.registry);
   await tearDownNetwork(state);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -297,6 +402,7 @@ export async function downTestbeds(
   const live = new Set((await listStates()).map((s) => s.id));
   const liveIds = async () => new Set((await listStates()).map((s) => s.id));
   await sweepOrphanHosts(liveIds);
+  await sweepOrphanRegistries(liveIds);
   await sweepOrphanNetwork(liveIds);
   const old = async (path: string) =>
     Date.now() - ((await stat(path).catch(() => null))?.mtimeMs ?? Date.now()) > 60_000;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,6 @@ import {
   generateKeyPair,
   type KeyPair,
   listTestbeds,
-  sleeperImage,
   type Testbed,
 } from '../src/index.ts';
 
@@ -180,6 +179,7 @@ describe('testbed', () => {
 
   it('runs the sleeper image, which stops at once on SIGTERM', async () => {
     const name = testbed.hosts[0]!.name;
+    const sleeperImage = testbed.sleeperImage;
     expect(await testbed.importImage(name)).toBe(sleeperImage);
     const started = await testbed.exec(name, `docker run -d --name nap ${sleeperImage}`);
     expect(started.code).toBe(0);
@@ -190,6 +190,67 @@ describe('testbed', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
     const exit = await testbed.exec(name, 'docker inspect -f "{{.State.ExitCode}}" nap');
     expect(exit.stdout).toBe('0\n');
+  });
+
+  it('serves a TLS registry every server trusts: pushed once, pulled by digest elsewhere', async () => {
+    const [a, b] = testbed.hosts;
+    expect(testbed.registry.address).toBe(`${testbed.gateway}:5443`);
+    expect(testbed.registry.caCert).toMatch(/BEGIN CERTIFICATE/);
+    const images = await testbed.images();
+    expect(await testbed.images()).toBe(images);
+    expect(images.httpV1.pinned).toBe(
+      `${testbed.registry.address}/flotilla/http@${images.httpV1.digest}`,
+    );
+    // Every image is its own (distinct digests), the templates' echo image included.
+    expect(Object.keys(images).sort()).toEqual(['broken', 'echo', 'httpV1', 'httpV2', 'sleeper']);
+    expect(new Set(Object.values(images).map((i) => i.digest)).size).toBe(5);
+    const pull = await testbed.exec(b!.name, `docker pull ${images.httpV2.pinned}`, {
+      timeoutMs: 60_000,
+    });
+    expect(pull.code, pull.stderr).toBe(0);
+    // The versions answer their own body; the broken one exits 1 at once.
+    const serve = (image: string) =>
+      testbed.exec(b!.name, `docker run --rm --entrypoint sh ${image} -c 'cat /www/index.html'`, {
+        timeoutMs: 30_000,
+      });
+    expect((await serve(images.httpV2.pinned)).stdout).toBe('v2\n');
+    expect((await serve(images.httpV1.name)).stdout).toBe('v1\n');
+    const broken = await testbed.exec(b!.name, `docker run --rm ${images.broken.name}`, {
+      timeoutMs: 30_000,
+    });
+    expect(broken).toMatchObject({ code: 1, stdout: 'flotilla-http broken: exiting at once\n' });
+    // A server added later trusts the registry too.
+    const added = await testbed.addHost();
+    const later = await testbed.exec(added.name, `docker pull ${images.sleeper.pinned}`, {
+      timeoutMs: 60_000,
+    });
+    expect(later.code, later.stderr).toBe(0);
+    await testbed.removeHost(added.name);
+    expect(a).toBeDefined();
+  });
+
+  it('publishes a host-mode port that answers from this machine', async () => {
+    const name = testbed.hosts[1]!.name;
+    const images = await testbed.images();
+    const run = await testbed.exec(
+      name,
+      `docker run -d --name web -p 8080:80 ${images.httpV1.name}`,
+      { timeoutMs: 30_000 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    let body = '';
+    for (let i = 0; i < 50 && body !== 'v1\n'; i++) {
+      body = await fetch(`http://${testbed.hosts[1]!.host}:8080/`)
+        .then((r) => r.text())
+        .catch(() => '');
+      if (body !== 'v1\n') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(body).toBe('v1\n');
+    const env = await fetch(`http://${testbed.hosts[1]!.host}:8080/cgi-bin/env`).then((r) =>
+      r.text(),
+    );
+    expect(env).toMatch(/^PATH=/m);
+    await testbed.exec(name, 'docker rm -f web');
   });
 
   it('is reopened from another handle by id', async () => {
@@ -206,18 +267,57 @@ describe('teardown', () => {
     const testbed = await createTestbed({ hosts: 1 });
     const name = testbed.hosts[0]!.name;
     await testbed.importImage(name);
-    const container = (await testbed.exec(name, `docker run -d ${sleeperImage}`)).stdout.trim();
+    const registryPid = (
+      await readFile(join('/run/flotilla-testbed/testbeds', testbed.id, 'state.json'), 'utf8')
+    ).match(/"registry": \{[^}]*?"pid": (\d+)/)?.[1];
+    expect(registryPid).toBeDefined();
+    const container = (
+      await testbed.exec(name, `docker run -d ${testbed.sleeperImage}`)
+    ).stdout.trim();
     // This container's process, by PID: other test files may run sleepers on their servers.
     const pid = (
       await testbed.exec(name, `docker inspect -f '{{.State.Pid}}' ${container}`)
     ).stdout.trim();
     const args = () => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    expect(await args()).toBe('/sleeper\0');
+    const sleeping = '/bin/sh\0/bin/entrypoint\0';
+    expect(await args()).toBe(sleeping);
     expect((await traces(testbed.id)).links.length).toBeGreaterThan(0);
     await testbed.destroy();
     expect(await traces(testbed.id)).toEqual(nothingLeft);
     await testbed.destroy();
-    expect(await args()).not.toBe('/sleeper\0');
+    expect(await args()).not.toBe(sleeping);
+    expect(await readFile(`/proc/${registryPid}/cmdline`, 'utf8').catch(() => '')).not.toContain(
+      testbed.id,
+    );
+  });
+
+  it('spares processes that get the namespace identities its servers leave behind', async () => {
+    const testbed = await createTestbed({ hosts: 2 });
+    // The kernel hands namespace identities out lowest free first: what a server's teardown
+    // frees, the next namespaces made on the machine get — another test file's new server or
+    // container. Processes in new namespaces, started all through the teardown, stand in for
+    // them (at most 200, 20 ms apart).
+    const newcomers: ChildProcess[] = [];
+    let tearing = true;
+    const making = (async () => {
+      while (tearing && newcomers.length < 200) {
+        newcomers.push(
+          spawn('unshare', ['--mount', '--uts', '--ipc', 'sleep', '120'], { stdio: 'ignore' }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    try {
+      await testbed.destroy();
+      tearing = false;
+      await making;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(newcomers.length).toBeGreaterThan(5);
+      expect(newcomers.filter((child) => child.signalCode === 'SIGKILL')).toHaveLength(0);
+    } finally {
+      tearing = false;
+      for (const child of newcomers) child.kill();
+    }
   });
 
   it('down --stale removes a testbed whose creating process died, and keeps live ones', async () => {
@@ -320,5 +420,32 @@ describe('CLI', () => {
       expect(JSON.parse(down.stdout)).toEqual({ removed: [id] });
     }
     expect(await traces(id)).toEqual(nothingLeft);
+  });
+});
+
+describe('registry with credentials', () => {
+  it('refuses pulls without them and serves them with', async () => {
+    const testbed = await createTestbed({ hosts: 1, registryAuth: true });
+    try {
+      const { username, password, address } = testbed.registry;
+      expect(username).toBeTruthy();
+      expect(password).toBeTruthy();
+      const images = await testbed.images();
+      const name = testbed.hosts[0]!.name;
+      await testbed.exec(name, `docker rmi ${images.sleeper.name}`);
+      const denied = await testbed.exec(name, `docker pull ${images.sleeper.pinned}`, {
+        timeoutMs: 30_000,
+      });
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toMatch(/no basic auth credentials|unauthorized/);
+      const login = await testbed.exec(
+        name,
+        `docker login -u ${username} --password-stdin ${address} && docker pull ${images.sleeper.pinned}`,
+        { input: password!, timeoutMs: 30_000 },
+      );
+      expect(login.code, login.stderr).toBe(0);
+    } finally {
+      await testbed.destroy();
+    }
   });
 });

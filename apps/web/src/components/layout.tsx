@@ -5,6 +5,7 @@ import { hrefFor, navigate, type Route } from '../route.ts';
 import { selectOrganization, signOut, useStoredOrganization } from '../session.ts';
 import { useTRPC } from '../trpc.ts';
 import { Link } from './link.tsx';
+import { SearchBox } from './search-box.tsx';
 import { Empty, ErrorNotice, Loading } from './states.tsx';
 
 const pageTitles: Record<Route['page'], string> = {
@@ -15,8 +16,27 @@ const pageTitles: Record<Route['page'], string> = {
   createCluster: 'New cluster',
   cluster: 'Cluster',
   settings: 'Settings',
+  apps: 'Apps',
+  createApp: 'New app',
+  app: 'App',
+  admin: 'Administration',
+  adoptCluster: 'Adopt a cluster',
+  stacks: 'Stacks',
+  importStack: 'Import a compose file',
+  stack: 'Stack',
+  search: 'Search',
+  templates: 'Templates',
+  template: 'Template',
+  databases: 'Databases',
+  createDatabase: 'New database',
+  database: 'Database',
   notFound: 'Not found',
 };
+
+const appPages = new Set<Route['page']>(['apps', 'createApp', 'app']);
+const stackPages = new Set<Route['page']>(['stacks', 'importStack', 'stack']);
+const templatePages = new Set<Route['page']>(['templates', 'template']);
+const databasePages = new Set<Route['page']>(['databases', 'createDatabase', 'database']);
 
 export function Layout({ route, children }: { route: Route; children: ReactNode }) {
   const me = useMe();
@@ -41,9 +61,24 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
     mainRef.current?.focus({ preventScroll: true });
   }, [routeKey, route.page]);
 
-  const section = route.page === 'settings' ? 'settings' : 'clusters';
+  const section =
+    route.page === 'settings' || route.page === 'admin'
+      ? route.page
+      : templatePages.has(route.page)
+        ? 'templates'
+        : appPages.has(route.page)
+          ? 'apps'
+          : stackPages.has(route.page)
+            ? 'stacks'
+            : databasePages.has(route.page)
+              ? 'databases'
+              : 'clusters';
   const organizations = me.data?.organizations ?? [];
   const current = organizations.find((org) => org.id === stored) ?? organizations[0];
+  // Without an organization (removed from the last one) a user still has an account of their
+  // own: its password and sessions stay reachable.
+  const noOrganization = me.data !== undefined && organizations.length === 0;
+  const accountPage = route.page === 'settings' && route.tab === 'account';
 
   return (
     <>
@@ -63,12 +98,52 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
             Clusters
           </Link>
           <Link
-            href={hrefFor({ page: 'settings', tab: 'tokens' })}
+            href={hrefFor({ page: 'apps' })}
+            aria-current={section === 'apps' ? 'page' : undefined}
+          >
+            Apps
+          </Link>
+          <Link
+            href={hrefFor({ page: 'stacks' })}
+            aria-current={section === 'stacks' ? 'page' : undefined}
+          >
+            Stacks
+          </Link>
+          <Link
+            href={hrefFor({ page: 'databases' })}
+            aria-current={section === 'databases' ? 'page' : undefined}
+          >
+            Databases
+          </Link>
+          <Link
+            href={hrefFor({ page: 'templates' })}
+            aria-current={section === 'templates' ? 'page' : undefined}
+          >
+            Templates
+          </Link>
+          <Link
+            href={hrefFor({
+              page: 'settings',
+              tab: noOrganization ? 'account' : 'tokens',
+            })}
             aria-current={section === 'settings' ? 'page' : undefined}
           >
             Settings
           </Link>
+          {me.data?.instanceAdmin && (
+            <Link
+              href={hrefFor({ page: 'admin' })}
+              aria-current={section === 'admin' ? 'page' : undefined}
+            >
+              Administration
+            </Link>
+          )}
         </nav>
+        {me.data && organizations.length > 0 && (
+          <OrganizationProvider me={me.data}>
+            <SearchBox />
+          </OrganizationProvider>
+        )}
         <div className="account">
           {organizations.length > 0 && (
             <>
@@ -83,6 +158,9 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
                   selectOrganization(event.target.value);
                   // Pages of one organization's clusters make no sense in another.
                   if (route.page === 'cluster') navigate(hrefFor({ page: 'clusters' }));
+                  if (appPages.has(route.page)) navigate(hrefFor({ page: 'apps' }));
+                  if (stackPages.has(route.page)) navigate(hrefFor({ page: 'stacks' }));
+                  if (databasePages.has(route.page)) navigate(hrefFor({ page: 'databases' }));
                 }}
               >
                 {organizations.map((org) => (
@@ -107,9 +185,14 @@ export function Layout({ route, children }: { route: Route; children: ReactNode 
       <main id="main" ref={mainRef} tabIndex={-1}>
         {me.isPending && <Loading />}
         {me.isError && <ErrorNotice error={me.error} retry={() => me.refetch()} />}
-        {me.data && organizations.length === 0 && (
+        {noOrganization && accountPage && children}
+        {noOrganization && !accountPage && (
           <Empty title="You are not a member of any organization">
-            <p>Ask an organization admin for an invitation.</p>
+            <p>
+              Ask an organization admin for an invitation. Your{' '}
+              <Link href={hrefFor({ page: 'settings', tab: 'account' })}>account settings</Link>{' '}
+              (password, where you are signed in) are open meanwhile.
+            </p>
           </Empty>
         )}
         {me.data && organizations.length > 0 && (

@@ -1,19 +1,19 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { DetailStates } from '../components/detail-states.tsx';
 import { Link } from '../components/link.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/states.tsx';
+import { LiveStatus, useThrottled } from '../components/live.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { hrefFor } from '../route.ts';
-import { errorCode, type Outputs, useTRPC } from '../trpc.ts';
+import { useTRPC } from '../trpc.ts';
 import { AccessSection } from './cluster/access.tsx';
+import { ClusterAppsSection } from './cluster/apps.tsx';
 import { DangerZone, RenameForm } from './cluster/danger.tsx';
 import { KubeconfigButton } from './cluster/kubeconfig.tsx';
 import { ProvisioningLog } from './cluster/log.tsx';
 import { NodesSection } from './cluster/nodes.tsx';
-
-export type ClusterDetail = Outputs['cluster']['one'];
-export type LogLine = Outputs['cluster']['logs']['items'][number];
+import type { LogLine } from './cluster/types.ts';
 
 export function ClusterPage({ clusterId }: { clusterId: string }) {
   const trpc = useTRPC();
@@ -22,16 +22,10 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
 
   // Status events change the cluster; log lines often mean a change without one (a removed
   // node's row is gone when its last line is written). Re-read it, at most every 300 ms.
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(refreshTimer.current), []);
-  function refreshCluster() {
-    if (refreshTimer.current) return;
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = undefined;
-      void queryClient.invalidateQueries({ queryKey: trpc.cluster.one.queryKey({ clusterId }) });
-      void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
-    }, 300);
-  }
+  const refreshCluster = useThrottled(() => {
+    void queryClient.invalidateQueries({ queryKey: trpc.cluster.one.queryKey({ clusterId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.cluster.all.pathKey() });
+  }, 300);
 
   const events = useSubscription(
     trpc.cluster.events.subscriptionOptions(
@@ -61,18 +55,15 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
     refetchInterval: live ? false : 3_000,
   });
 
-  if (cluster.isPending) return <Loading label="Loading cluster…" />;
-  if (cluster.isError) {
-    if (errorCode(cluster.error) === 'NOT_FOUND') {
-      return (
-        <Empty title="This cluster does not exist (any more)">
-          <p>
-            It may have been deleted. <Link href={hrefFor({ page: 'clusters' })}>All clusters</Link>
-          </p>
-        </Empty>
-      );
-    }
-    return <ErrorNotice error={cluster.error} retry={() => cluster.refetch()} />;
+  if (!cluster.isSuccess) {
+    return (
+      <DetailStates
+        query={cluster}
+        noun="cluster"
+        gone="deleted"
+        back={<Link href={hrefFor({ page: 'clusters' })}>All clusters</Link>}
+      />
+    );
   }
 
   const detail = cluster.data;
@@ -85,13 +76,10 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
         <h1>
           {detail.name} <StatusBadge status={detail.status} />
         </h1>
-        <span className="muted" role="status" aria-live="polite">
-          {live
-            ? 'Live'
-            : events.status === 'error'
-              ? 'Live updates unavailable: refreshing every 3 s'
-              : 'Connecting…'}
-        </span>
+        <LiveStatus
+          status={events.status}
+          unavailable="Live updates unavailable: refreshing every 3 s"
+        />
       </div>
       {detail.statusReason && detail.status !== 'running' && (
         <p className={detail.status === 'error' ? 'notice notice-error' : 'muted'}>
@@ -124,6 +112,7 @@ export function ClusterPage({ clusterId }: { clusterId: string }) {
         {detail.orchestrator === 'kubernetes' && <KubeconfigButton cluster={detail} />}
       </section>
       <NodesSection cluster={detail} />
+      <ClusterAppsSection cluster={detail} />
       <ProvisioningLog cluster={detail} liveLines={liveLines} />
       <AccessSection clusterId={detail.id} />
       <section className="card" aria-labelledby="settings-heading">

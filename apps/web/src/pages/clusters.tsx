@@ -1,8 +1,12 @@
 import { type clusterSortFields, clusterStatusSchema } from '@flotilla/router/schemas';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { StatusFilter } from '../components/filters.tsx';
 import { Link } from '../components/link.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/states.tsx';
+import { type Column, ListStates, ListTable } from '../components/list.tsx';
+import { Pager } from '../components/pager.tsx';
+import { PlatformNumbers } from '../components/platform-numbers.tsx';
+import { Empty } from '../components/states.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useOrganization } from '../organization.tsx';
 import { hrefFor } from '../route.ts';
@@ -14,7 +18,7 @@ type Cluster = Outputs['cluster']['all'][number];
 const pageSize = 20;
 const settling = new Set(['provisioning', 'updating', 'deleting']);
 
-const columns: { label: string; sort?: SortField; numeric?: boolean }[] = [
+const columns: Column<SortField>[] = [
   { label: 'Name', sort: 'name' },
   { label: 'Provider', sort: 'provider' },
   { label: 'Region', sort: 'region' },
@@ -75,10 +79,16 @@ export function ClustersPage() {
     <>
       <div className="page-header">
         <h1>Clusters</h1>
-        <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
-          New cluster
-        </Link>
+        <div className="actions">
+          <Link className="button" href={hrefFor({ page: 'adoptCluster' })}>
+            Adopt an existing cluster
+          </Link>
+          <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
+            New cluster
+          </Link>
+        </div>
       </div>
+      <PlatformNumbers />
       <div className="toolbar">
         <div className="field">
           <label htmlFor="cluster-search">Search</label>
@@ -123,28 +133,21 @@ export function ClustersPage() {
             )}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="cluster-status">Status</label>
-          <select
-            id="cluster-status"
-            value={status}
-            onChange={(event) => {
-              setStatus(event.target.value as Cluster['status'] | '');
-              setPage(1);
-            }}
-          >
-            <option value="">Any status</option>
-            {clusterStatusSchema.options.map((option) => (
-              <option key={option} value={option}>
-                {option}
-              </option>
-            ))}
-          </select>
-        </div>
+        <StatusFilter
+          id="cluster-status"
+          options={clusterStatusSchema.options}
+          value={status}
+          onChange={(value) => {
+            setStatus(value);
+            setPage(1);
+          }}
+        />
       </div>
-      <ErrorNotice error={clusters.error} retry={() => clusters.refetch()} />
-      {clusters.isPending && <Loading label="Loading clusters…" />}
-      {clusters.isSuccess && rows.length === 0 && page === 1 && (
+      <ListStates
+        query={clusters}
+        loading="Loading clusters…"
+        empty={rows.length === 0 && page === 1}
+      >
         <Empty title={filtered ? 'No cluster matches these filters' : 'No clusters yet'}>
           {!filtered && (
             <Link className="button button-primary" href={hrefFor({ page: 'createCluster' })}>
@@ -152,91 +155,50 @@ export function ClustersPage() {
             </Link>
           )}
         </Empty>
-      )}
+      </ListStates>
       {rows.length > 0 && (
-        <div className="table-wrap">
-          <table className="responsive">
-            <caption className="visually-hidden">
+        <ListTable
+          caption={
+            <>
               Clusters of {organization.name}, sorted by {sort} {order}ending
-            </caption>
-            <thead>
-              <tr>
-                {columns.map((column) => (
-                  <th
-                    key={column.label}
-                    scope="col"
-                    className={column.numeric ? 'numeric' : undefined}
-                    aria-sort={
-                      column.sort && column.sort === sort
-                        ? order === 'asc'
-                          ? 'ascending'
-                          : 'descending'
-                        : undefined
-                    }
-                  >
-                    {column.sort ? (
-                      <button type="button" onClick={() => sortBy(column.sort as SortField)}>
-                        {column.label}
-                        {column.sort === sort ? (order === 'asc' ? ' ▲' : ' ▼') : ''}
-                      </button>
-                    ) : (
-                      column.label
-                    )}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((cluster) => (
-                <tr key={cluster.id} data-cluster={cluster.name}>
-                  <td data-label="Name">
-                    <Link href={hrefFor({ page: 'cluster', clusterId: cluster.id })}>
-                      {cluster.name}
-                    </Link>
-                  </td>
-                  <td data-label="Provider">{cluster.provider}</td>
-                  <td data-label="Region">{cluster.region}</td>
-                  <td data-label="Orchestrator">{cluster.orchestrator}</td>
-                  <td data-label="Nodes" className="numeric">
-                    {cluster.nodeCount}
-                  </td>
-                  <td data-label="Status">
-                    <StatusBadge status={cluster.status} />
-                  </td>
-                  <td data-label="Created">
-                    <time dateTime={cluster.createdAt}>
-                      {new Date(cluster.createdAt).toLocaleString()}
-                    </time>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            </>
+          }
+          columns={columns}
+          sort={{ field: sort, order, by: sortBy }}
+        >
+          {rows.map((cluster) => (
+            <tr key={cluster.id} data-cluster={cluster.name}>
+              <td data-label="Name">
+                <Link href={hrefFor({ page: 'cluster', clusterId: cluster.id })}>
+                  {cluster.name}
+                </Link>
+              </td>
+              <td data-label="Provider">{cluster.provider}</td>
+              <td data-label="Region">{cluster.region}</td>
+              <td data-label="Orchestrator">{cluster.orchestrator}</td>
+              <td data-label="Nodes" className="numeric">
+                {cluster.nodeCount}
+              </td>
+              <td data-label="Status">
+                <StatusBadge status={cluster.status} />
+              </td>
+              <td data-label="Created">
+                <time dateTime={cluster.createdAt}>
+                  {new Date(cluster.createdAt).toLocaleString()}
+                </time>
+              </td>
+            </tr>
+          ))}
+        </ListTable>
       )}
-      {(page > 1 || rows.length === pageSize) && (
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={page === 1 || clusters.isFetching}
-            onClick={() => setPage(page - 1)}
-          >
-            Previous
-          </button>
-          <span>Page {page}</span>
-          <button
-            type="button"
-            className="button button-small"
-            // The list answers a bare array (total in a header tRPC does not expose): a full
-            // page means there may be more.
-            disabled={rows.length < pageSize || clusters.isFetching}
-            onClick={() => setPage(page + 1)}
-          >
-            Next
-          </button>
-        </nav>
-      )}
+      <Pager
+        label="Pages"
+        page={page}
+        pageSize={pageSize}
+        rowCount={rows.length}
+        busy={clusters.isFetching}
+        onPage={setPage}
+      />
     </>
   );
 }

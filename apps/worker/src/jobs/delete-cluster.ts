@@ -2,19 +2,21 @@
 // waited for: each checks the cluster before every step), then every node's server is cleaned
 // in parallel, then the cluster row goes (its nodes, logs and transitions with it).
 import type { Node } from '@flotilla/db';
+import { errorMessage } from '@flotilla/errors';
 import { appendLog, transitionCluster } from '@flotilla/lifecycle';
 import { type JobData, jobIdFor } from '@flotilla/queue';
 import type { SshSession } from '@flotilla/ssh';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { errorMessage, HostKeyChangedError } from '../errors.ts';
-import { cloudClientFor, destroyNodeServer, isCloud } from '../steps/cloud.ts';
-import { clusterKeyName } from '../steps/cluster-key.ts';
-import { connectNode } from '../steps/connect.ts';
-import { serverTarget } from '../steps/obtain-server.ts';
-import { driverFor } from '../steps/orchestrator.ts';
-import { stopJobs } from '../steps/quiesce.ts';
-import { step } from '../steps/step.ts';
+import { HostKeyChangedError } from '../errors.ts';
+import { failCluster } from '../failures.ts';
+import { driverFor } from '../orchestrators/index.ts';
+import { stopJobs } from '../quiesce.ts';
+import { cloudClientFor, destroyNodeServer, isCloud } from '../servers/cloud.ts';
+import { clusterKeyName } from '../servers/cluster-key.ts';
+import { connectNode } from '../servers/connect.ts';
+import { serverTarget } from '../servers/obtain.ts';
+import { step } from '../step.ts';
 
 export async function deleteCluster(
   engine: Engine,
@@ -43,14 +45,11 @@ export async function deleteCluster(
       .map((n, i) => `${n.name}: ${errorMessage((results[i] as PromiseRejectedResult).reason)}`)
       .join('; ');
     if (attempt.final) {
-      await transitionCluster(
-        engine.db,
+      await failCluster(
+        engine,
         clusterId,
-        'error',
-        `deletion could not clean every server (${reasons}); remove the cluster again to retry`.slice(
-          0,
-          1_000,
-        ),
+        `deletion could not clean every server (${reasons}); remove the cluster again to retry`,
+        'removalFailed',
       );
     }
     throw new Error(`could not clean ${failed.length} server(s): ${reasons}`);

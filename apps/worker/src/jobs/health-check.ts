@@ -5,28 +5,45 @@
 // HEALTH_CHECK_MISSES checks in a row. Nodes that failed because their server was unreachable are retried once it
 // answers again (retry-failed.ts).
 import type { Node, NodeStatus } from '@flotilla/db';
+import { errorMessage } from '@flotilla/errors';
 import {
   appendLog,
   clusterStatusFromNodes,
   IllegalTransitionError,
   transitionNode,
 } from '@flotilla/lifecycle';
+import { AddressRefusedError } from '@flotilla/network-policy';
+import { clusterTargets } from '@flotilla/queue';
+import { recordAvailability } from '../availability.ts';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
+import { checkDatabases } from '../databases/health.ts';
 import type { Engine } from '../engine.ts';
-import { errorMessage, HostKeyChangedError } from '../errors.ts';
-import { noManagerRunning, reconcileCluster } from '../reconcile.ts';
-import { connectNode } from '../steps/connect.ts';
-import { serverTarget } from '../steps/obtain-server.ts';
-import { driverFor, type OrchestratorNode } from '../steps/orchestrator.ts';
+import { HostKeyChangedError } from '../errors.ts';
+import { failNode } from '../failures.ts';
+import { driverFor, type OrchestratorNode } from '../orchestrators/index.ts';
+import { reconcileCluster } from '../reconcile.ts';
+import { dialNode } from '../servers/connect.ts';
+import { serverTarget } from '../servers/obtain.ts';
 import { retryFailedNodes } from './retry-failed.ts';
 
 const watched = ['running', 'degraded', 'error'] as const;
 
-export async function healthCheck(engine: Engine): Promise<void> {
-  const clusters = await engine.db.cluster.findMany({
+export async function healthCheck(
+  engine: Engine,
+  { node }: { node?: string | undefined } = {},
+): Promise<void> {
+  const live = await engine.db.cluster.findMany({
     where: { status: { in: [...watched] } },
     select: { id: true },
   });
+  // A cluster pinned to a worker is checked by that worker's own pass (in a private network it
+  // may be the only one that reaches the servers): the shared pass takes the others, and those
+  // whose preferred worker is offline.
+  const targets = await clusterTargets(
+    engine.db,
+    live.map((cluster) => cluster.id),
+  );
+  const clusters = live.filter((cluster) => (targets.get(cluster.id) ?? null) === (node ?? null));
   // A few clusters at a time: each check holds an SSH session and database connections, and
   // an organisation with a thousand clusters would otherwise open a thousand of each at once.
   let next = 0;
@@ -55,13 +72,13 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
   // (a timed-out transaction on a loaded machine would otherwise leave it in `error` for good);
   // one that never formed or whose deletion failed keeps its reason.
   const judgedFromNodes =
-    managers.some((n) => n.status === 'down') ||
-    (cluster.statusReason?.startsWith(noManagerRunning) ?? false);
+    managers.some((n) => n.status === 'down') || cluster.failureKind === 'noManagerRunning';
   if (cluster.status === 'error' && !judgedFromNodes) return;
   // Managers refused for their host key: they stay in `error` with the security reason, even
   // when another manager lists them Ready — the cluster vouching for a replaced server is no
   // proof it is ours. Only an operator (remove and add the node again) brings them back.
   const refused = new Set<string>();
+  const readAt = new Date();
   const listed = await askManagers(engine, cluster, managers, refused);
   let changed = refused.size > 0;
   if (!listed) {
@@ -91,6 +108,11 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
             seen ? 'the managers report it not Ready' : 'the managers no longer list it',
           );
       changed = marked || changed;
+      // Issue 17: whether the scheduler places work on it, as the managers say (the page's
+      // `draining`); a node changed by hand on the servers shows that too.
+      if (seen?.availability) {
+        await recordAvailability(engine, node, seen.availability, readAt, cluster.orchestrator);
+      }
     }
   }
   // Re-judged when a node changed, or when the cluster's status no longer follows from its nodes
@@ -99,6 +121,8 @@ export async function checkCluster(engine: Engine, clusterId: string): Promise<v
   if (changed || (settled.length > 0 && clusterStatusFromNodes(settled) !== cluster.status)) {
     await reconcileCluster(engine.db, clusterId);
   }
+  // Issue 17: its managed databases, each probed inside its task.
+  if (listed) await checkDatabases(engine, clusterId, cluster.orchestrator);
 }
 
 /**
@@ -135,16 +159,18 @@ async function askManagers(
     const target = serverTarget(manager);
     if (!target) continue;
     try {
-      const session = await connectNode(engine, cluster, manager, target, 5_000);
+      const session = await dialNode(engine, cluster, manager, target, 5_000);
       try {
         return await driver.nodes(session);
       } finally {
         await session.close();
       }
     } catch (error) {
-      if (error instanceof HostKeyChangedError) {
+      // A changed host key, or an address the network policy now refuses: the node waits for
+      // the user, with the reason, and no check contacts it again.
+      if (error instanceof HostKeyChangedError || error instanceof AddressRefusedError) {
         refused.add(manager.id);
-        await transitionNode(engine.db, manager.id, 'error', error.message).catch(() => {});
+        await failNode(engine, manager.id, error.message, error.code);
       }
       engine.log.debug({ nodeId: manager.id, err: error }, 'manager did not answer');
     }

@@ -1,31 +1,34 @@
 // provisionNode: one node from nothing to `running` — server, SSH, host key, runtime, join,
 // Ready, label. The first manager runs the same path with `init` instead of `join`.
+import { ensureRegistryCas } from '@flotilla/bootstrap/registry-ca';
 import type { Node } from '@flotilla/db';
-import { appendLog, transitionNode } from '@flotilla/lifecycle';
+import { codeOf, errorMessage, isRetryable } from '@flotilla/errors';
+import {
+  appendLog,
+  IllegalTransitionError,
+  NotFoundError,
+  transitionNode,
+} from '@flotilla/lifecycle';
 import type { JobData } from '@flotilla/queue';
 import { kubeconfigContext } from '@flotilla/secrets';
 import type { SshSession } from '@flotilla/ssh';
-import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, firstManager, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import {
-  ClusterGoneError,
-  errorMessage,
-  NodeRemovedError,
-  ProvisioningStoppedError,
-} from '../errors.ts';
-import { reconcileCluster } from '../reconcile.ts';
-import { type JoinSecrets, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
-import { isCloud } from '../steps/cloud.ts';
-import { ensureClusterKey } from '../steps/cluster-key.ts';
-import { connectNode, reachNode } from '../steps/connect.ts';
-import { obtainServer, type ServerTarget, serverTarget } from '../steps/obtain-server.ts';
+import { ClusterGoneError, NodeRemovedError, ProvisioningStoppedError } from '../errors.ts';
+import { failNode } from '../failures.ts';
 import {
   driverFor,
   type OrchestratorDriver,
   type OrchestratorNode,
-} from '../steps/orchestrator.ts';
-import { assertClusterActive, step, waitFor } from '../steps/step.ts';
+} from '../orchestrators/index.ts';
+import { reconcileCluster } from '../reconcile.ts';
+import { type JoinSecrets, openJoinSecrets, sealJoinSecrets } from '../sealed.ts';
+import { isCloud } from '../servers/cloud.ts';
+import { ensureClusterKey } from '../servers/cluster-key.ts';
+import { connectNode, reachNode } from '../servers/connect.ts';
+import { obtainServer, type ServerTarget, serverTarget } from '../servers/obtain.ts';
+import { registryCasFor } from '../servers/registry-ca.ts';
+import { assertClusterActive, step } from '../step.ts';
 
 export async function provisionNode(
   engine: Engine,
@@ -59,11 +62,9 @@ export async function attemptNode(
     await bringUpNode(engine, cluster, node, mode);
     return true;
   } catch (error) {
-    if (error instanceof ProvisioningStoppedError) return false;
-    if (attempt.final || error instanceof UnrecoverableError) {
-      await transitionNode(engine.db, node.id, 'error', errorMessage(error).slice(0, 1_000)).catch(
-        () => {},
-      );
+    if (takenDown(error)) return false;
+    if (attempt.final || !isRetryable(error)) {
+      await failNode(engine, node.id, errorMessage(error), codeOf(error));
       if (judgeCluster) await reconcileCluster(engine.db, cluster.id);
     } else {
       await appendLog(engine.db, {
@@ -76,6 +77,19 @@ export async function attemptNode(
     }
     throw error;
   }
+}
+
+/**
+ * The node or its cluster was taken down while the job ran: said by a step's check, or by the
+ * state machine refusing the node's next status (it is `deleting`) or finding its row gone. The
+ * job stops there, recording no failure: the removal owns the node now.
+ */
+function takenDown(error: unknown): boolean {
+  return (
+    error instanceof ProvisioningStoppedError ||
+    error instanceof IllegalTransitionError ||
+    error instanceof NotFoundError
+  );
 }
 
 export async function bringUpNode(
@@ -102,6 +116,20 @@ export async function bringUpNode(
       () => driver.prepare(session),
       (m) => m,
     );
+    // The organization's private registries' CAs before the node joins: a task placed on it
+    // the moment it is Ready pulls with them (later deploys find them in place).
+    const cas = await registryCasFor(engine, cluster.organizationId);
+    if (cas.length > 0) {
+      await step(
+        engine,
+        scope,
+        'registry.ca',
+        () =>
+          ensureRegistryCas(session, cas, { containerd: cluster.orchestrator === 'kubernetes' }),
+        (r) =>
+          `registry CA of ${cas.map((ca) => ca.server).join(', ')} ${r.changed ? `written (${r.written.join(', ')})` : 'already there'}`,
+      );
+    }
 
     let manager = session;
     let memberId: string;
@@ -128,9 +156,18 @@ export async function bringUpNode(
       engine,
       scope,
       'node.ready',
-      // A first manager may have been seen Ready and labelled by the init command itself.
+      // A first manager may have been seen Ready and labelled by the init command itself; the
+      // others wait on the cluster's one reader of the node list.
       async () =>
-        ready ?? driver.readyAndLabel(manager, memberId, node.id, engine.settings.readyTimeoutMs),
+        ready ??
+        engine.readiness.wait({
+          clusterId: cluster.id,
+          driver,
+          manager,
+          memberId,
+          flotillaNodeId: node.id,
+          timeoutMs: engine.settings.readyTimeoutMs,
+        }),
       (n) =>
         `${n.hostname} reports Ready as ${n.manager ? 'manager' : 'worker'} (${n.id}); ` +
         `labelled with Flotilla's node id ${node.id}`,
@@ -216,30 +253,26 @@ function joinableManager(nodes: readonly Node[], joining: Node): Node | undefine
 
 /**
  * manager.wait: the node was prepared while the first manager forms the control plane; this
- * polls the database (not the queue, whose retry backoff would add seconds) until it is formed.
+ * watches the database (not the queue, whose retry backoff would add seconds) until it is formed,
+ * through the one read per cluster that every node waiting in this process shares.
  */
-async function awaitControlPlane(
+function awaitControlPlane(
   engine: Engine,
   cluster: ClusterRecord,
   node: Node,
 ): Promise<{ current: ClusterRecord; manager: Node; secrets: JoinSecrets }> {
   const timeoutMs = engine.settings.controlPlaneWaitMs ?? 10 * 60_000;
-  return waitFor(
-    async () => {
-      // While waiting, one cheap query per poll; the whole cluster once the tokens exist.
-      const self = await engine.db.node.findUnique({
-        where: { id: node.id },
-        select: { status: true, cluster: { select: { status: true, joinSecretsEncrypted: true } } },
-      });
-      if (self?.cluster.status === 'deleting') throw new ClusterGoneError(cluster.id);
+  return engine.clusterWatch.wait(
+    cluster.id,
+    (current) => {
+      if (!current || current.status === 'deleting') throw new ClusterGoneError(cluster.id);
+      const self = current.nodes.find((n) => n.id === node.id);
       // Gone with its cluster, or being removed.
       if (!self || self.status === 'deleting') throw new NodeRemovedError(node.id);
       // provisionCluster gave up forming the control plane and said so on this node.
       if (self.status !== 'provisioning')
         throw new ProvisioningStoppedError(`node ${node.id} is ${self.status}`);
-      if (!self.cluster.joinSecretsEncrypted) return undefined;
-      const current = await loadCluster(engine, cluster.id);
-      if (!current?.joinSecretsEncrypted) return undefined;
+      if (!current.joinSecretsEncrypted) return undefined;
       const manager = joinableManager(current.nodes, node);
       if (!manager) return undefined;
       const secrets = openJoinSecrets(engine.sealer, cluster.id, current.joinSecretsEncrypted);
@@ -247,7 +280,6 @@ async function awaitControlPlane(
     },
     {
       timeoutMs,
-      intervalMs: 100,
       timeoutMessage: () =>
         `no manager of the cluster was running to join through within ${timeoutMs} ms; joining will be retried`,
     },
@@ -281,21 +313,37 @@ async function joinCluster(
     sessions.push(s);
     return s;
   });
-  // Settled here so a failed join does not leave an unhandled rejection behind.
-  managerSession.catch(() => {});
+  // Settled here so a failed join does not leave an unhandled rejection behind; when the join
+  // succeeds, the failure is thrown where the session is awaited below.
+  managerSession.catch((error) =>
+    engine.log.debug(
+      { clusterId: cluster.id, nodeId: node.id, err: error },
+      `no session on manager ${manager.name}`,
+    ),
+  );
   const { memberId } = await step(
     engine,
     scope,
     `${driver.name}.join`,
     () =>
-      driver.join(session, {
-        role: node.role,
-        nodeName: node.name,
-        advertiseAddress: target.advertiseAddress,
-        managerAddress: managerTarget.advertiseAddress,
-        secrets,
-      }),
-    (r) => r.message,
+      engine.joins.run(
+        `${cluster.id}/${manager.id}`,
+        node.role,
+        async (slot) => {
+          const joined = await driver.join(session, {
+            role: node.role,
+            nodeName: node.name,
+            advertiseAddress: target.advertiseAddress,
+            managerAddress: managerTarget.advertiseAddress,
+            secrets,
+          });
+          return { ...joined, slot };
+        },
+        (joined) => joined.changed,
+      ),
+    (r) =>
+      `${r.message} (${r.slot.inFlight} of ${r.slot.limit} joins in flight through ${manager.name}` +
+      `${r.slot.waitedMs >= 10 ? `, after waiting ${r.slot.waitedMs} ms for a turn` : ''})`,
   );
   return { manager: await managerSession, memberId };
 }

@@ -2,20 +2,21 @@
 // it, the server is cleaned, the row goes. Refuses to take away the last manager while other
 // nodes depend on it (the API refuses first; this guards against a stale request).
 import type { Node } from '@flotilla/db';
-import { appendLog, transitionNode } from '@flotilla/lifecycle';
+import { errorMessage, isRetryable } from '@flotilla/errors';
+import { appendLog, NotFoundError, transitionNode } from '@flotilla/lifecycle';
 import { type JobData, jobIdFor } from '@flotilla/queue';
 import type { SshSession } from '@flotilla/ssh';
-import { UnrecoverableError } from 'bullmq';
 import { type ClusterRecord, loadCluster } from '../cluster-record.ts';
 import type { Attempt, Engine } from '../engine.ts';
-import { ClusterGoneError, errorMessage, HostKeyChangedError, PermanentError } from '../errors.ts';
+import { ClusterGoneError, HostKeyChangedError, PermanentError } from '../errors.ts';
+import { failNode } from '../failures.ts';
+import { driverFor } from '../orchestrators/index.ts';
+import { stopJobs } from '../quiesce.ts';
 import { reconcileCluster } from '../reconcile.ts';
-import { destroyNodeServer, isCloud } from '../steps/cloud.ts';
-import { connectNode } from '../steps/connect.ts';
-import { serverTarget } from '../steps/obtain-server.ts';
-import { driverFor } from '../steps/orchestrator.ts';
-import { stopJobs } from '../steps/quiesce.ts';
-import { step } from '../steps/step.ts';
+import { destroyNodeServer, isCloud } from '../servers/cloud.ts';
+import { connectNode } from '../servers/connect.ts';
+import { serverTarget } from '../servers/obtain.ts';
+import { step } from '../step.ts';
 
 export async function removeNode(
   engine: Engine,
@@ -39,14 +40,10 @@ export async function removeNode(
     ]);
     await takeOut(engine, cluster, node);
   } catch (error) {
-    if (error instanceof ClusterGoneError) return;
-    if (attempt.final || error instanceof UnrecoverableError) {
-      await transitionNode(
-        engine.db,
-        node.id,
-        'error',
-        `removal failed: ${errorMessage(error)}`.slice(0, 1_000),
-      );
+    // Gone with its cluster (deleted meanwhile): nothing is left to remove.
+    if (error instanceof ClusterGoneError || error instanceof NotFoundError) return;
+    if (attempt.final || !isRetryable(error)) {
+      await failNode(engine, node.id, `removal failed: ${errorMessage(error)}`, 'removalFailed');
       await reconcileCluster(engine.db, clusterId);
     }
     throw error;

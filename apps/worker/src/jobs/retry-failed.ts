@@ -9,24 +9,20 @@ import { type JobData, type JobName, jobIdFor, jobs } from '@flotilla/queue';
 import { type ClusterRecord, firstManager } from '../cluster-record.ts';
 import type { Engine } from '../engine.ts';
 import { failedUnreachable } from '../errors.ts';
-import { connectNode } from '../steps/connect.ts';
-import { serverTarget } from '../steps/obtain-server.ts';
+import { dialNode } from '../servers/connect.ts';
+import { serverTarget } from '../servers/obtain.ts';
 
+// A failed removal (`removalFailed`) is the user's to retry, as a removal: never a reason to
+// provision.
 function retryable(node: Node): boolean {
-  return (
-    node.status === 'error' &&
-    node.address !== null &&
-    // A failed removal is the user's to retry (as a removal), never a reason to provision.
-    !node.statusReason?.startsWith('removal failed') &&
-    failedUnreachable(node.statusReason)
-  );
+  return node.status === 'error' && node.address !== null && failedUnreachable(node);
 }
 
 async function answers(engine: Engine, cluster: ClusterRecord, node: Node): Promise<boolean> {
   const target = serverTarget(node);
   if (!target) return false;
   try {
-    const session = await connectNode(engine, cluster, node, target, 3_000);
+    const session = await dialNode(engine, cluster, node, target, 3_000);
     await session.close();
     return true;
   } catch {
@@ -36,13 +32,16 @@ async function answers(engine: Engine, cluster: ClusterRecord, node: Node): Prom
 
 /** Puts the job back in its queue: a failed one is retried afresh, a finished one re-added. */
 async function requeue<N extends JobName>(engine: Engine, name: N, data: JobData<N>) {
-  const queue = engine.queues.get(jobs[name].queue);
-  const job = await queue.getJob(jobIdFor(name, data));
+  // Wherever it is: the shared queue, or a worker node's own (a pinned cluster).
+  const job = await engine.queues.findJob(jobs[name].queue, jobIdFor(name, data));
   const state = job ? await job.getState() : 'unknown';
   if (job && state === 'failed') {
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
   } else if (!job || state === 'completed' || state === 'unknown') {
-    await job?.remove().catch(() => {});
+    // Gone meanwhile (removed by age, or by another pass): the add below is all that is needed.
+    await job
+      ?.remove()
+      .catch((error) => engine.log.debug({ job: job.id, err: error }, 'finished job already gone'));
     await engine.queues.add(name, data);
   }
 }

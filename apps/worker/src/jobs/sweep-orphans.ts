@@ -3,11 +3,11 @@
 // a machine and recording it, a teardown cut short) are deleted and logged. Node rows exist
 // before their machines and go after them, so a machine being provisioned is never taken.
 
+import { errorMessage } from '@flotilla/errors';
 import { appendLog } from '@flotilla/lifecycle';
 import { openProviderCredentials, sweepOrphans as sweep } from '@flotilla/providers';
 import type { Engine } from '../engine.ts';
-import { errorMessage } from '../errors.ts';
-import { clientFor, isCloud } from '../steps/cloud.ts';
+import { clientFor, isCloud } from '../servers/cloud.ts';
 
 export async function sweepOrphans(engine: Engine): Promise<void> {
   const credentials = await engine.db.providerCredential.findMany();

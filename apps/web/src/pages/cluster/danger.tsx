@@ -6,7 +6,7 @@ import { ErrorNotice, Notice } from '../../components/states.tsx';
 import { navigate } from '../../route.ts';
 import { apiFieldErrors, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
-import type { ClusterDetail } from '../cluster.tsx';
+import type { ClusterDetail } from './types.ts';
 
 export function RenameForm({ cluster }: { cluster: ClusterDetail }) {
   const trpc = useTRPC();

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { errorMessage } from '../../errors.ts';
 import { useTRPCClient } from '../../trpc.ts';
-import type { ClusterDetail } from '../cluster.tsx';
+import type { ClusterDetail } from './types.ts';
 
 /** Downloads the admin kubeconfig; it is fetched on demand and never kept in the query cache. */
 export function KubeconfigButton({ cluster }: { cluster: ClusterDetail }) {

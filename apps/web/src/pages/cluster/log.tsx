@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
 import { useTRPC } from '../../trpc.ts';
-import type { ClusterDetail, LogLine } from '../cluster.tsx';
+import type { ClusterDetail, LogLine } from './types.ts';
 
 const clusterWide = '__cluster__';
 

@@ -8,7 +8,13 @@ import { StatusBadge } from '../../components/status-badge.tsx';
 import { Table } from '../../components/table.tsx';
 import { apiFieldErrors, useTRPC } from '../../trpc.ts';
 import { formValues, validate } from '../../validation.ts';
-import type { ClusterDetail } from '../cluster.tsx';
+import type { ClusterDetail } from './types.ts';
+
+const availabilityWords = {
+  active: 'takes new work',
+  pause: 'no new work; what runs stays',
+  drain: 'its work moved away',
+} as const;
 
 export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
   const trpc = useTRPC();
@@ -25,6 +31,16 @@ export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
     }),
   );
   const removeNode = useMutation(trpc.cluster.removeNode.mutationOptions({ onSuccess: refresh }));
+  // Whether the scheduler places work on a node: asked at once, applied by a job on the servers
+  // (the row says "applying" until the managers report it).
+  const drainNode = useMutation(trpc.cluster.drainNode.mutationOptions({ onSuccess: refresh }));
+  const activateNode = useMutation(
+    trpc.cluster.activateNode.mutationOptions({ onSuccess: refresh }),
+  );
+  const evacuateNode = useMutation(
+    trpc.cluster.evacuateNode.mutationOptions({ onSuccess: refresh }),
+  );
+  const availabilityError = drainNode.error ?? activateNode.error ?? evacuateNode.error;
   const ownServers = cluster.provider === 'ssh';
   const busy = cluster.status === 'deleting';
 
@@ -50,11 +66,11 @@ export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
   return (
     <section className="card" aria-labelledby="nodes-heading">
       <h2 id="nodes-heading">Nodes</h2>
-      <ErrorNotice error={removeNode.error} />
+      <ErrorNotice error={removeNode.error ?? availabilityError} />
       {cluster.nodes.length === 0 ? (
         <Empty title="No nodes" />
       ) : (
-        <Table columns={['Name', 'Role', 'Plan', 'Address', 'Status']} actions>
+        <Table columns={['Name', 'Role', 'Plan', 'Address', 'Status', 'Scheduling']} actions>
           {cluster.nodes.map((node) => (
             <tr key={node.id} data-node={node.name}>
               <td data-label="Name">{node.name}</td>
@@ -71,7 +87,54 @@ export function NodesSection({ cluster }: { cluster: ClusterDetail }) {
                   )}
                 </span>
               </td>
+              <td data-label="Scheduling">
+                <span className="status-cell">
+                  <StatusBadge status={node.state} />
+                  <span className="muted">
+                    {availabilityWords[node.availability]}
+                    {node.availabilityPending ? ' (applying on the servers…)' : ''}
+                  </span>
+                </span>
+              </td>
               <td data-label="Actions">
+                {node.status === 'running' && !busy && (
+                  <span className="actions">
+                    {node.availability !== 'pause' && (
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={drainNode.isPending}
+                        onClick={() => drainNode.mutate({ clusterId: cluster.id, nodeId: node.id })}
+                        aria-label={`Drain ${node.name}`}
+                      >
+                        Drain
+                      </button>
+                    )}
+                    {node.availability !== 'active' && (
+                      <button
+                        type="button"
+                        className="button button-small"
+                        disabled={activateNode.isPending}
+                        onClick={() =>
+                          activateNode.mutate({ clusterId: cluster.id, nodeId: node.id })
+                        }
+                        aria-label={`Activate ${node.name}`}
+                      >
+                        Activate
+                      </button>
+                    )}
+                    {node.availability !== 'drain' && (
+                      <ConfirmButton
+                        label="Evacuate"
+                        confirmLabel={`Move the work off ${node.name}`}
+                        pending={evacuateNode.isPending}
+                        onConfirm={() =>
+                          evacuateNode.mutate({ clusterId: cluster.id, nodeId: node.id })
+                        }
+                      />
+                    )}
+                  </span>
+                )}
                 {node.status !== 'deleting' && node.status !== 'draining' && !busy && (
                   <ConfirmButton
                     label="Remove"

@@ -1,6 +1,8 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Empty, ErrorNotice, Loading } from '../../components/states.tsx';
+import { ListStates } from '../../components/list.tsx';
+import { OlderEntries } from '../../components/pager.tsx';
+import { Empty } from '../../components/states.tsx';
 import { Table } from '../../components/table.tsx';
 import { useOrganization } from '../../organization.tsx';
 import { useTRPC } from '../../trpc.ts';
@@ -36,9 +38,9 @@ export function AuditTab() {
           />
         </div>
       </div>
-      <ErrorNotice error={entries.error} retry={() => entries.refetch()} />
-      {entries.isPending && <Loading label="Loading audit log…" />}
-      {entries.isSuccess && items.length === 0 && <Empty title="Nothing recorded yet" />}
+      <ListStates query={entries} loading="Loading audit log…" empty={items.length === 0}>
+        <Empty title="Nothing recorded yet" />
+      </ListStates>
       {items.length > 0 && (
         <Table columns={['When', 'Action', 'Outcome', 'Actor', 'Target', 'From']}>
           {items.map((entry) => (
@@ -64,18 +66,7 @@ export function AuditTab() {
           ))}
         </Table>
       )}
-      {entries.hasNextPage && (
-        <div className="pager">
-          <button
-            type="button"
-            className="button button-small"
-            disabled={entries.isFetchingNextPage}
-            onClick={() => entries.fetchNextPage()}
-          >
-            {entries.isFetchingNextPage ? 'Loading…' : 'Older entries'}
-          </button>
-        </div>
-      )}
+      <OlderEntries entries={entries} />
     </section>
   );
 }

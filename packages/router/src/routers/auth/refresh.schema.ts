@@ -1,0 +1,3 @@
+import { sessionOutput } from './schema.ts';
+
+export const refreshOutput = sessionOutput.omit({ organization: true });

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+import { organization } from './schema.ts';
+
+export const organizationAllOutput = z.array(organization);

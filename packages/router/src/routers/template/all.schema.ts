@@ -1,0 +1,4 @@
+import { templateSummarySchema } from '@flotilla/templates/schemas';
+import { z } from 'zod';
+
+export const templateAllOutput = z.array(templateSummarySchema);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Registry" ADD COLUMN     "caCert" TEXT;
