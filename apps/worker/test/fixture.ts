@@ -68,6 +68,9 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
     FLOTILLA_OPEN_SIGNUP: 'true',
     // The testbed's servers, opened by configuration (the network policy, API and worker alike).
     FLOTILLA_NETWORK_ALLOW: '10.201.0.0/16',
+    // A worker process a test spawns takes a free metrics port: the default (9465) may be held by
+    // a control plane the developer started, or by another file's worker.
+    WORKER_METRICS_PORT: '0',
     ...env,
   };
   const config = loadConfig(fullEnv);

@@ -21,6 +21,18 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
+/** `waiting`, failing at once (with the exit code) should the worker process exit first. */
+function whileAlive<T>(child: ChildProcess, waiting: Promise<T>): Promise<T> {
+  let settled = false;
+  const died = exited(child).then((): Promise<T> => {
+    if (settled) return new Promise(() => {}); // killed afterwards, on purpose
+    return Promise.reject(
+      new Error(`the worker exited (${child.exitCode ?? child.signalCode}) while waited on`),
+    );
+  });
+  return Promise.race([waiting.finally(() => (settled = true)), died]);
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -53,16 +65,21 @@ it('converges to exactly the requested nodes after the worker is SIGKILLed mid-b
   const first = startWorkerProcess();
   // Mid-bootstrap: the swarm exists and a worker node has joined it, but is not yet recorded
   // as running (the step most likely to leave a duplicate behind if it were simply redone).
-  await eventually(
-    'a worker node mid-bootstrap',
-    async () => {
-      const nodes = await fx.db.node.findMany({ where: { clusterId } });
-      const midway = nodes.some((n) => n.lastStep === 'swarm.join' && n.status !== 'running');
-      const allRunning = nodes.every((n) => n.status === 'running');
-      if (allRunning) throw new Error('every node was running before the kill');
-      return midway ? true : undefined;
-    },
-    { intervalMs: 50 },
+  await whileAlive(
+    first,
+    eventually(
+      'a worker node mid-bootstrap',
+      async () => {
+        const nodes = await fx.db.node.findMany({ where: { clusterId } });
+        const midway = nodes.some((n) => n.lastStep === 'swarm.join' && n.status !== 'running');
+        const allRunning = nodes.every((n) => n.status === 'running');
+        if (allRunning) throw new Error('every node was running before the kill');
+        if (midway) return true;
+        // Said on a timeout: where the nodes stood.
+        throw new Error(nodes.map((n) => `${n.name}=${n.status}/${n.lastStep ?? '-'}`).join(', '));
+      },
+      { intervalMs: 50 },
+    ),
   );
   first.kill('SIGKILL');
   await exited(first);
@@ -73,10 +90,13 @@ it('converges to exactly the requested nodes after the worker is SIGKILLed mid-b
 
   const started = Date.now();
   const second = startWorkerProcess();
-  await eventually('cluster running', async () => {
-    const cluster = await fx.db.cluster.findUnique({ where: { id: clusterId } });
-    return cluster?.status === 'running' ? true : undefined;
-  });
+  await whileAlive(
+    second,
+    eventually('cluster running', async () => {
+      const cluster = await fx.db.cluster.findUnique({ where: { id: clusterId } });
+      return cluster?.status === 'running' ? true : undefined;
+    }),
+  );
   console.log(`running ${Date.now() - started} ms after the second worker started`);
 
   const nodes = await fx.db.node.findMany({ where: { clusterId } });
