@@ -116,7 +116,7 @@ describe('testbed', () => {
     const [a] = testbed.hosts;
     // bash reads ~/.bashrc for every command sshd runs: this machine's may start tools (pyenv)
     // that no new server has, and that made every SSH command ~0.5 s slower.
-    const server = await sshRun(a!.host, 'cat ~/.bashrc; echo "PYENV_ROOT=${PYENV_ROOT:-}"');
+    const server = await sshRun(a!.host, 'cat ~/.bashrc; echo "PYENV_ROOT=$PYENV_ROOT"');
     expect(server.code).toBe(0);
     const skel = await readFile('/etc/skel/.bashrc', 'utf8');
     expect(server.stdout).toBe(`${skel}PYENV_ROOT=\n`);
