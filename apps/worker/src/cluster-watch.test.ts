@@ -53,4 +53,40 @@ describe('the cluster watch', () => {
     await expect(gone).rejects.toThrow('node removed');
     await expect(late).rejects.toThrow('no manager within 50 ms');
   });
+
+  it('reads again at once when woken, also when woken during a read', async () => {
+    const cluster = rows();
+    // An interval no test waits out: only a wake can end the waits in time.
+    const watch = createClusterWatch({ read: cluster.read, intervalMs: 60_000 });
+    const first = watch.wait('cls_1', formedYet, {
+      timeoutMs: 5_000,
+      timeoutMessage: () => 'late',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    cluster.form();
+    watch.wake('cls_1');
+    expect(await first).toBe('cls_1');
+
+    // Woken while the read that predates the write is still out.
+    const slow = rows();
+    let release: () => void = () => {};
+    const watch2 = createClusterWatch({
+      read: async (id) => {
+        const row = await slow.read(id);
+        if (slow.reads() === 1) await new Promise<void>((resolve) => (release = resolve));
+        return row;
+      },
+      intervalMs: 60_000,
+    });
+    const second = watch2.wait('cls_2', formedYet, {
+      timeoutMs: 5_000,
+      timeoutMessage: () => 'late',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    slow.form();
+    watch2.wake('cls_2');
+    release();
+    expect(await second).toBe('cls_2');
+    expect(slow.reads()).toBe(2);
+  });
 });

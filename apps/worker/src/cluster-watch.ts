@@ -15,6 +15,11 @@ export interface ClusterWatch {
     check: (cluster: ClusterRecord | null) => T | undefined,
     options: { timeoutMs: number; timeoutMessage: () => string },
   ): Promise<T>;
+  /**
+   * Reads the cluster again now rather than after the pause: this process has just written what
+   * its waiters may be waiting for (the first manager's join secrets).
+   */
+  wake(clusterId: string): void;
   /** Clusters being read now. */
   watched(): number;
 }
@@ -36,6 +41,10 @@ export function createClusterWatch({
   intervalMs?: number;
 }): ClusterWatch {
   const clusters = new Map<string, Set<Waiter>>();
+  /** Ends the pause of a cluster's watch, while it pauses. */
+  const wakers = new Map<string, () => void>();
+  /** Woken while reading: the read may predate the write, so the next pause is skipped. */
+  const woken = new Set<string>();
 
   async function watch(clusterId: string, waiters: Set<Waiter>): Promise<void> {
     while (waiters.size > 0) {
@@ -62,10 +71,20 @@ export function createClusterWatch({
           waiter.reject(error);
         }
       }
-      if (waiters.size > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      if (waiters.size > 0 && !woken.delete(clusterId)) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          wakers.set(clusterId, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        wakers.delete(clusterId);
+      }
     }
     // Checked and removed in the same turn of the event loop: a later wait starts a new watch.
     clusters.delete(clusterId);
+    woken.delete(clusterId);
   }
 
   return {
@@ -86,6 +105,11 @@ export function createClusterWatch({
         });
         if (start) void watch(clusterId, waiters);
       });
+    },
+    wake(clusterId) {
+      const waker = wakers.get(clusterId);
+      if (waker) waker();
+      else if (clusters.has(clusterId)) woken.add(clusterId);
     },
     watched: () => clusters.size,
   };

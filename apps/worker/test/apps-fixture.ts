@@ -285,12 +285,17 @@ type Probe =
 /**
  * One GET as a balancer in front of host-mode ports sends it: a node that refuses, or does not
  * accept the connection within a second (its task is being replaced and its port rule is going),
- * is unreachable and the next one is tried; once connected, the answer must come, and right.
+ * is unreachable and the next one is tried. So is one that closes the connection before sending
+ * any of an answer (its container stopped as the request arrived): nginx's default
+ * `proxy_next_upstream error` passes such a GET to the next server too. Once an answer has
+ * begun, it must be whole and right.
  */
 function probe(host: string, port: number): Promise<Probe> {
   return new Promise((resolve) => {
     let connected = false;
+    let answered = false;
     const req = request({ host, port, path: '/', agent: false }, (res) => {
+      answered = true;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -314,8 +319,10 @@ function probe(host: string, port: number): Promise<Probe> {
     req.setTimeout(5_000, () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
+      const refused = !connected && error.code === 'ECONNREFUSED';
+      const closedUnanswered = connected && !answered && error.code === 'ECONNRESET';
       resolve(
-        !connected && error.code === 'ECONNREFUSED'
+        refused || closedUnanswered
           ? { kind: 'unreachable' }
           : { kind: 'error', error: `${error.code ?? ''} ${error.message}` },
       );

@@ -29,23 +29,25 @@ export interface RedisRateBudgetOptions {
   /** Per provider and family; the published limits by default. */
   limits?: Partial<RateLimits>;
   /**
-   * Tokens kept in reserve in every bucket (default 1): requests reach the provider a little
-   * later than they were granted, and not all equally late.
+   * What each bucket keeps in reserve, as time (default 500 ms): requests reach the provider a
+   * little later than they were granted, and not all equally late — one held up by a busy event
+   * loop or network arrives together with those granted after it. A bucket keeps the tokens it
+   * refills in that time (at least one), so that much jitter never overdraws the provider's.
    */
-  headroom?: number;
+  headroomMs?: number;
   /** How long a request may stay unanswered before it no longer counts as in flight. */
   requestTimeoutMs?: number;
   log?: ProviderLog;
 }
 
 // KEYS: the family's buckets…, its block key, its in-flight set.
-// ARGV: request id, in-flight timeout ms, headroom, then limit and window ms per bucket.
+// ARGV: request id, in-flight timeout ms, headroom ms, then limit and window ms per bucket.
 // Returns how many ms to wait before sending.
 const takeScript = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local n = #KEYS - 2
-local headroom = tonumber(ARGV[3])
+local headroomMs = tonumber(ARGV[3])
 local wait = 0
 local blocked = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
 if blocked > now then wait = blocked - now end
@@ -58,7 +60,8 @@ for i = 1, n do
   local ts = tonumber(stored[2]) or now
   if now > ts then tokens = math.min(limit, tokens + (now - ts) * rate) end
   tokens = tokens - 1
-  local short = math.min(headroom, limit - 1) - tokens
+  local reserve = math.min(math.max(1, math.ceil(rate * headroomMs)), limit - 1)
+  local short = reserve - tokens
   if short > 0 and short / rate > wait then wait = short / rate end
   redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'ts', tostring(now))
   redis.call('PEXPIRE', KEYS[i], math.ceil(window) + math.ceil(wait) + 60000)
@@ -121,7 +124,7 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createRedisRateBudgets(options: RedisRateBudgetOptions): RateBudgets {
-  const headroom = options.headroom ?? 1;
+  const headroomMs = options.headroomMs ?? 500;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const limits = { ...publishedRateLimits, ...options.limits };
   let warned = false;
@@ -163,7 +166,7 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions): RateBud
                   ...keys,
                   id,
                   requestTimeoutMs,
-                  headroom,
+                  headroomMs,
                   ...windows.flatMap((window) => [window.limit, window.windowMs]),
                 ),
                 'a rate budget request',

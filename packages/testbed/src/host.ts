@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type CommandOptions, type CommandResult, run, runOk, TestbedError } from './command.ts';
 import {
+  describeProcess,
   isAlive,
   namespaceOf,
   type ProcessRef,
@@ -374,6 +375,7 @@ export async function teardownHost(host: HostState): Promise<void> {
     const dockerd = host.dockerd;
     await waitFor(async () => !(await isAlive(dockerd)), 10_000, 100);
   }
+  let survivors: number[] = [];
   const gone = await waitFor(
     async () => {
       // Proven again each round: once the host's own processes are dead its mount namespace is
@@ -387,12 +389,19 @@ export async function teardownHost(host: HostState): Promise<void> {
         if (ref && (await isAlive(ref))) pids.push(ref.pid);
       }
       for (const pid of pids) signal(pid, 'SIGKILL');
+      survivors = pids;
       return pids.length === 0;
     },
-    10_000,
+    // A process waiting on the disk dies only when that wait ends: on a loaded machine, seconds.
+    30_000,
     100,
   );
-  if (!gone) throw new TestbedError(`processes of ${host.name} survived SIGKILL`);
+  if (!gone) {
+    const left = (await Promise.all(survivors.slice(0, 10).map(describeProcess))).filter(Boolean);
+    throw new TestbedError(
+      `processes of ${host.name} survived SIGKILL for 30 s (pid state command): ${left.join('; ') || 'gone just now'}`,
+    );
+  }
   await removeCgroups(host);
   await run('ip', ['netns', 'del', host.netns]);
   await run('ip', ['link', 'del', host.veth]);

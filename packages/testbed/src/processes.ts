@@ -14,6 +14,18 @@ export async function startTimeOf(pid: number): Promise<string | null> {
   }
 }
 
+/**
+ * "pid state command" for a message (state as ps shows it: D waits on I/O, Z has exited), or
+ * null once the process is gone.
+ */
+export async function describeProcess(pid: number): Promise<string | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return null;
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return `${pid} ${state} ${name}`;
+}
+
 export interface ProcessRef {
   pid: number;
   startTime: string | null;

@@ -215,6 +215,8 @@ async function formControlPlane(
     where: { id: cluster.id },
     data: { joinSecretsEncrypted: sealJoinSecrets(engine.sealer, cluster.id, secrets) },
   });
+  // The nodes waiting in this process to join go now, not at their next read.
+  engine.clusterWatch.wake(cluster.id);
   const fetchKubeconfig = driver.kubeconfig;
   if (fetchKubeconfig) {
     const kubeconfig = await step(
