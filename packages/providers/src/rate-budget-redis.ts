@@ -109,6 +109,10 @@ return 1
 `;
 
 const redisTimeoutMs = 2_000;
+/** Woken this much later than its turn, a request takes a new one (see take). */
+const lateMs = 250;
+// KEYS: the family's in-flight set. ARGV: request id. A turn given up, no longer in flight.
+const dropScript = `redis.call('ZREM', KEYS[1], ARGV[1])`;
 
 function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -156,23 +160,37 @@ export function createRedisRateBudgets(options: RedisRateBudgetOptions): RateBud
             `${base}:blocked`,
             `${base}:inflight`,
           ];
-          const id = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
+          let id = '';
           try {
-            const wait = Number(
-              await withTimeout(
-                options.redis.eval(
-                  takeScript,
-                  keys.length,
-                  ...keys,
-                  id,
-                  requestTimeoutMs,
-                  headroomMs,
-                  ...windows.flatMap((window) => [window.limit, window.windowMs]),
+            // A turn is taken again when this process woke up late for it (its event loop busy
+            // for longer than `lateMs`): the requests granted over that time would all reach the
+            // provider together, as a burst its own bucket may refuse. The late turn's token stays
+            // spent; at most a few times, then the request goes as it is.
+            for (let turn = 0; ; turn++) {
+              id = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
+              const wait = Number(
+                await withTimeout(
+                  options.redis.eval(
+                    takeScript,
+                    keys.length,
+                    ...keys,
+                    id,
+                    requestTimeoutMs,
+                    headroomMs,
+                    ...windows.flatMap((window) => [window.limit, window.windowMs]),
+                  ),
+                  'a rate budget request',
                 ),
-                'a rate budget request',
-              ),
-            );
-            if (wait > 0) await sleep(wait);
+              );
+              if (wait <= 0) break;
+              const due = Date.now() + wait;
+              await sleep(wait);
+              if (Date.now() - due <= lateMs || turn >= 3) break;
+              await withTimeout(
+                options.redis.eval(dropScript, 1, `${base}:inflight`, id),
+                'a rate budget answer',
+              );
+            }
           } catch (error) {
             unavailable(provider, error);
             return { settle: async () => {} } satisfies RateTicket;

@@ -251,6 +251,40 @@ describe('EC2 action buckets', () => {
   });
 });
 
+describe('a process whose event loop stalls', () => {
+  it('does not send what it was granted meanwhile in one burst', async () => {
+    const limits = { hetzner: { api: [{ limit: 10, windowMs: 1_000 }] } };
+    const budget = budgets(limits).account('hetzner', `stall-${randomUUID().slice(0, 8)}`);
+    const sent: number[] = [];
+    const requests = Array.from({ length: 30 }, async () => {
+      const ticket = await budget.take('api');
+      sent.push(Date.now());
+      await ticket.settle();
+    });
+    // The first turns are given at once; while the later ones wait for theirs, the event loop
+    // is busy for 1.5 s (a CPU-starved worker on a loaded machine).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const busyUntil = Date.now() + 1_500;
+    while (Date.now() < busyUntil) {
+      // busy
+    }
+    await Promise.all(requests);
+    // The provider's bucket (10, refilled at 10 per second) takes every request as it arrives.
+    let tokens = 10;
+    let at = sent[0] as number;
+    const refused = [...sent]
+      .sort((a, b) => a - b)
+      .filter((t) => {
+        tokens = Math.min(10, tokens + ((t - at) * 10) / 1_000);
+        at = t;
+        if (tokens < 1) return true;
+        tokens -= 1;
+        return false;
+      });
+    expect(refused).toEqual([]);
+  });
+});
+
 describe('keys', () => {
   it('name accounts by a hash, never by their token or access key', async () => {
     const keys = await budgetKeys();
