@@ -83,12 +83,9 @@ export const swarmDriver = (settings: EngineSettings): OrchestratorDriver => ({
   },
 
   async readyNodes(manager, wanted) {
-    // Waiting on the manager sees a node turn Ready at once; a second at most, so that nodes
-    // joining meanwhile are not kept from their own first read for long.
     const read = await swarmReadyNodes(
       manager,
       wanted.map((w) => ({ nodeId: w.memberId, labels: { [nodeIdLabel]: w.flotillaNodeId } })),
-      { waitMs: 1_000 },
     );
     const toNode = (n: (typeof read.nodes)[number]) => ({
       id: n.id,
