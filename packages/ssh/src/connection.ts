@@ -1,6 +1,7 @@
 // Opening an SSH connection: TCP, handshake, the host key checked against the pinned one before
 // authentication, then keepalives. A Connection is the raw link that sessions run channels on.
 import type { Socket } from 'node:net';
+import { FlotillaError } from '@flotilla/errors';
 import { Client } from 'ssh2';
 import { ConnectionLostError, connectFailure, HostKeyMismatchError } from './errors.ts';
 import { connectionOutcome, reportConnection } from './observer.ts';
@@ -30,13 +31,34 @@ export class ChannelNotOpenedError extends ConnectionLostError {
   override name = 'ChannelNotOpenedError';
 }
 
-/** ssh2's answer to a channel request that the closing connection left unanswered. */
+/**
+ * The server refused to open a channel on a live connection (OpenSSH's "open failed": its
+ * MaxSessions reached). Nothing ran. A server still counts a session for a moment after the
+ * client saw it end, so a connection using 8 of its 10 may meet this under load: the channel is
+ * asked for again on the same connection, after a pause.
+ */
+export class ChannelRefusedError extends FlotillaError {
+  override name = 'ChannelRefusedError';
+  constructor(message: string, options: { cause: unknown }) {
+    super('unreachable', message, options);
+  }
+}
+
+/** ssh2's answer to a channel request that never opened, as an error the pool can act on. */
 export function channelFailure(connection: Connection, error: Error): Error {
   // ssh2 says this (and nothing else) to requests whose channel never opened; a request that
   // reached an open channel is told 'Unable to exec' and may have run.
-  return connection.closed && error.message === 'No response from server'
-    ? new ChannelNotOpenedError(`connection to ${connection.host} closed before the channel opened`)
-    : error;
+  if (connection.closed && error.message === 'No response from server') {
+    return new ChannelNotOpenedError(
+      `connection to ${connection.host} closed before the channel opened`,
+    );
+  }
+  if (!connection.closed && error.message.startsWith('(SSH) Channel open failure')) {
+    return new ChannelRefusedError(`${connection.host} refused a channel: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 /** An authenticated connection whose host key has been checked. */

@@ -1,4 +1,4 @@
-export { ChannelNotOpenedError } from './connection.ts';
+export { ChannelNotOpenedError, ChannelRefusedError } from './connection.ts';
 export {
   CommandError,
   CommandTimeoutError,

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { type RunOptions, runCommand, stdoutOrThrow } from './command.ts';
 import {
   ChannelNotOpenedError,
+  ChannelRefusedError,
   type Connection,
   type ConnectOptions,
   openConnection,
@@ -76,6 +77,8 @@ interface Entry {
 
 /** How often a command looks for a new connection when the last one closed under it. */
 const maxReconnects = 3;
+/** Channels a server refused, asked for again (50, 100, … ms apart: 5.5 s in all) before failing. */
+const maxRefusals = 10;
 
 const lostBeforeStart = (options: ConnectOptions) =>
   new ConnectionLostError(
@@ -202,21 +205,31 @@ export function createSshPool(poolOptions: SshPoolOptions = {}): SshPool {
     expected: string,
     use: (connection: Connection) => Promise<T>,
   ): Promise<T> {
+    let refused = 0;
     for (let attempt = 1; ; attempt++) {
       const entry = entryFor(options, expected);
       const connection = await entry.ready;
       // Closed before its close event reached the pool (a busy process): not reused.
       if (connection.closed) forget(entry);
       if (await takeChannel(entry)) {
+        let pause = 0;
         try {
           return await use(connection);
         } catch (error) {
-          if (!(error instanceof ChannelNotOpenedError) || attempt >= maxReconnects) throw error;
-          // Only a closed connection says this: the next attempt opens a new one.
-          forget(entry);
+          if (error instanceof ChannelRefusedError && refused < maxRefusals) {
+            // The same connection, shortly: the server's sessions are ending (see the error).
+            refused++;
+            attempt--;
+            pause = 50 * refused;
+          } else {
+            if (!(error instanceof ChannelNotOpenedError) || attempt >= maxReconnects) throw error;
+            // Only a closed connection says this: the next attempt opens a new one.
+            forget(entry);
+          }
         } finally {
           releaseChannel(entry);
         }
+        if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
       } else if (attempt >= maxReconnects) {
         throw lostBeforeStart(options);
       }

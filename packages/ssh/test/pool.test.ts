@@ -107,6 +107,26 @@ describe('one connection per server', () => {
     });
   });
 
+  it('asks again, on the same connection, for a channel the server refused (its MaxSessions)', async () => {
+    // 14 channels at once against OpenSSH's 10 sessions per connection: the server refuses
+    // some, as it does under load when sessions that ended are still counted.
+    await withPool(createSshPool({ maxChannels: 14 }), async (pool) => {
+      const options = optionsFor(0);
+      const outs = await Promise.all(
+        Array.from({ length: 28 }, async (_, i) => {
+          const session = await pool.session(options);
+          try {
+            return (await session.runOk(`sleep 0.3; echo ${i}`)).trim();
+          } finally {
+            await session.close();
+          }
+        }),
+      );
+      expect(outs).toEqual(Array.from({ length: 28 }, (_, i) => String(i)));
+      expect(pool.stats()).toMatchObject({ opened: 1, connections: 1 });
+    });
+  });
+
   it('lets a session close without touching the commands of the others', async () => {
     await withPool(createSshPool(), async (pool) => {
       const options = optionsFor(0);
