@@ -2,28 +2,41 @@
 // killing everything that belongs to a test host.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or null. */
-export async function startTimeOf(pid: number): Promise<string | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces; fields after it are split from the ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? null;
-  } catch {
-    return null;
-  }
+interface ProcStat {
+  /** The command name (field 2). */
+  name: string;
+  /** As ps shows it: R runs, S sleeps, D waits on I/O, Z has exited (field 3). */
+  state: string;
+  /** Parent pid (field 4). */
+  parent: number;
+  /** Start time in clock ticks since boot (field 22): with the pid, names one process. */
+  startTime: string | null;
 }
 
-/**
- * "pid state command" for a message (state as ps shows it: D waits on I/O, Z has exited), or
- * null once the process is gone.
- */
-export async function describeProcess(pid: number): Promise<string | null> {
+/** /proc/PID/stat, or null once the process is gone. */
+async function procStat(pid: number): Promise<ProcStat | null> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   if (stat === null) return null;
-  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return `${pid} ${state} ${name}`;
+  // The command name may contain spaces and parentheses; the fields after it follow the last ')'.
+  const close = stat.lastIndexOf(')');
+  const rest = stat.slice(close + 2).split(' ');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, close),
+    state: rest[0] ?? '',
+    parent: Number(rest[1]),
+    startTime: rest[19] ?? null,
+  };
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or null. */
+export async function startTimeOf(pid: number): Promise<string | null> {
+  return (await procStat(pid))?.startTime ?? null;
+}
+
+/** "pid state command" for a message, or null once the process is gone. */
+export async function describeProcess(pid: number): Promise<string | null> {
+  const stat = await procStat(pid);
+  return stat && `${pid} ${stat.state} ${stat.name}`;
 }
 
 export interface ProcessRef {
@@ -37,12 +50,10 @@ export async function processRef(pid: number): Promise<ProcessRef> {
 
 export async function isAlive(ref: ProcessRef | null | undefined): Promise<boolean> {
   if (!ref) return false;
-  const now = await startTimeOf(ref.pid);
-  if (now === null) return false;
-  const stat = await readFile(`/proc/${ref.pid}/stat`, 'utf8').catch(() => '');
-  // A zombie has exited; only its parent has not collected it yet.
-  if (/\) Z /.test(stat)) return false;
-  return ref.startTime === null || now === ref.startTime;
+  const stat = await procStat(ref.pid);
+  // Gone, or a zombie: exited, only its parent has not collected it yet.
+  if (!stat || stat.state === 'Z') return false;
+  return ref.startTime === null || stat.startTime === ref.startTime;
 }
 
 export async function namespaceOf(pid: number, kind: 'net' | 'mnt'): Promise<string | null> {
@@ -59,13 +70,7 @@ async function allPids(): Promise<number[]> {
 }
 
 async function parentOf(pid: number): Promise<number | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[1]);
-  } catch {
-    return null;
-  }
+  return (await procStat(pid))?.parent ?? null;
 }
 
 /**
