@@ -19,6 +19,7 @@ import {
   createCluster,
   createFixture,
   eventually,
+  exited,
   type Fixture,
 } from './fixture.ts';
 
@@ -62,11 +63,6 @@ export const appEnv = {
   // policy refuses as one of the control plane's own unless allowed.
   FLOTILLA_NETWORK_ALLOW: '10.201.0.0/16',
 } as const;
-
-export function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 export async function startAppsBed({
   env = {},

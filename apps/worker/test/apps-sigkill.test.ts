@@ -8,12 +8,11 @@ import { answers } from '../../../packages/deploy/test/http.ts';
 import {
   type AppsBed,
   deploymentSettles,
-  exited,
   latestDeployment,
   type RestDeployment,
   startAppsBed,
 } from './apps-fixture.ts';
-import { eventually } from './fixture.ts';
+import { eventually, exited } from './fixture.ts';
 
 let bed: AppsBed;
 

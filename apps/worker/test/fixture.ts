@@ -2,6 +2,7 @@
 // organization with an SSH key whose public half the testbed hosts authorize, and the API's own
 // procedures (the router's caller, the same code as over HTTP) to create, grow, shrink and
 // delete clusters, so the rows, status transitions and outbox jobs are exactly the API's.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { type Config, loadConfig } from '@flotilla/config';
 import {
@@ -174,6 +175,24 @@ export async function removeNode(fx: Fixture, clusterId: string, nodeId: string)
 /** cluster.remove. */
 export async function deleteCluster(fx: Fixture, clusterId: string): Promise<void> {
   await fx.api().cluster.remove({ clusterId });
+}
+
+/** Resolves once the child process has exited (at once if it has). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** `waiting`, failing at once (with the exit code) should the worker process exit first. */
+export function whileAlive<T>(child: ChildProcess, waiting: Promise<T>): Promise<T> {
+  let settled = false;
+  const died = exited(child).then((): Promise<T> => {
+    if (settled) return new Promise(() => {}); // killed afterwards, on purpose
+    return Promise.reject(
+      new Error(`the worker exited (${child.exitCode ?? child.signalCode}) while waited on`),
+    );
+  });
+  return Promise.race([waiting.finally(() => (settled = true)), died]);
 }
 
 export { eventually };

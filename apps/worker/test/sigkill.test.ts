@@ -5,7 +5,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createTestbed, type Testbed } from '@flotilla/testbed';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createCluster, createFixture, eventually, type Fixture } from './fixture.ts';
+import {
+  createCluster,
+  createFixture,
+  eventually,
+  exited,
+  type Fixture,
+  whileAlive,
+} from './fixture.ts';
 
 let fx: Fixture;
 let testbed: Testbed;
@@ -19,23 +26,6 @@ function startWorkerProcess(): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-/** `waiting`, failing at once (with the exit code) should the worker process exit first. */
-function whileAlive<T>(child: ChildProcess, waiting: Promise<T>): Promise<T> {
-  let settled = false;
-  const died = exited(child).then((): Promise<T> => {
-    if (settled) return new Promise(() => {}); // killed afterwards, on purpose
-    return Promise.reject(
-      new Error(`the worker exited (${child.exitCode ?? child.signalCode}) while waited on`),
-    );
-  });
-  return Promise.race([waiting.finally(() => (settled = true)), died]);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 beforeAll(async () => {
